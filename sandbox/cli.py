@@ -1,0 +1,134 @@
+"""`python -m sandbox`: a thin command line over the library.
+
+It parses options, calls the library, prints, and turns the library's errors into one
+line on stderr and an exit code: 0 all checks held, 1 a check failed, 2 bad input or no
+engine/image, 130 interrupted. The library never exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from sandbox import image, provision
+from sandbox.engine import Engine
+from sandbox.errors import ImageError, SandboxError, UsageError
+from sandbox.inits import DEFAULT_INITS, INITS, get_init
+from sandbox.report import render_run, render_summary
+from sandbox.results import save_run, to_json, write_atomic
+from sandbox.runner import run_scenario
+from sandbox.scenario import find, load_all
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, not usage + error
+        self.exit(2, f"sandbox: {message} (see `python -m sandbox --help`)\n")
+
+
+def _log(message: str) -> None:
+    print(f"sandbox: {message}", file=sys.stderr, flush=True)
+
+
+def cmd_list(_args: argparse.Namespace) -> int:
+    scenarios = load_all()
+    width = max(len(name) for name in scenarios)
+    for name, scenario in scenarios.items():
+        print(f"{name:<{width}}  {scenario.summary}  [{scenario.title}]")
+    print("\nPID 1 modes (--init):")
+    for mode in INITS.values():
+        print(f"  {mode.name:<8} {mode.summary}")
+    return 0
+
+
+def cmd_engine(_args: argparse.Namespace) -> int:
+    engine = provision.ensure_engine(_log)
+    print(f"Docker engine {engine.version()} answers at {engine.endpoint}")
+    return 0
+
+
+def cmd_image(args: argparse.Namespace) -> int:
+    engine = provision.ensure_engine(_log)
+    ref = image.ensure_image(engine, _log, method=args.method, force=args.force)
+    print(ref)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    scenario = find(args.scenario)
+    inits = [get_init(name) for name in (args.init or DEFAULT_INITS)]
+    if args.timeout is not None and args.timeout <= 0:
+        raise UsageError(f"--timeout must be positive, not {args.timeout:g}")
+    engine = Engine.connect()
+    ref = image.image_ref()
+    if engine.image_id(ref) is None:
+        raise ImageError(f"the engine has no sandbox image {ref}", "build it with `make image`")
+    results = []
+    for init in inits:
+        result = run_scenario(engine, ref, scenario, init, timeout_s=args.timeout)
+        report = render_run(result, scenario)
+        print(report)
+        folder = save_run(result, args.results, report)
+        print(f"saved to {folder}/\n", flush=True)
+        results.append(result)
+    print(render_summary(results))
+    if args.json is not None:
+        data = results[0].to_dict() if len(results) == 1 else [r.to_dict() for r in results]
+        write_atomic(args.json, to_json(data))
+    return 0 if all(r.ok for r in results) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m sandbox", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    commands.add_parser("list", help="list the scenarios and PID 1 modes").set_defaults(func=cmd_list)
+    commands.add_parser(
+        "engine", help="find a Docker engine, or install and start one (root Debian/Ubuntu)"
+    ).set_defaults(func=cmd_engine)
+
+    build = commands.add_parser("image", help="build the sandbox image unless it is up to date")
+    build.add_argument("--method", default="auto", help="auto (default), offline or dockerfile")
+    build.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    build.set_defaults(func=cmd_image)
+
+    run = commands.add_parser("run", help="run a scenario under one or more PID 1 modes")
+    run.add_argument("scenario", help="a scenario name (see `list`)")
+    run.add_argument(
+        "--init",
+        action="append",
+        metavar="MODE",
+        help=f"PID 1 mode, repeatable (default: {' and '.join(DEFAULT_INITS)})",
+    )
+    run.add_argument("--json", type=Path, metavar="FILE", help="write the result contract here")
+    run.add_argument("--results", type=Path, default=Path("results"), metavar="DIR")
+    run.add_argument("--timeout", type=float, metavar="SECONDS", help="bound on each run")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+class _Terminated(BaseException):
+    pass
+
+
+def _terminate(_signum: int, _frame: object) -> None:
+    raise _Terminated
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)  # unwind, so containers are removed
+    try:
+        code: int = args.func(args)
+        return code
+    except SandboxError as exc:
+        print(f"sandbox: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("sandbox: interrupted; its containers were removed", file=sys.stderr)
+        return 130
+    except _Terminated:
+        print("sandbox: terminated; its containers were removed", file=sys.stderr)
+        return 143

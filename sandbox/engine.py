@@ -1,0 +1,254 @@
+"""The one module that talks to the Docker engine (through the Docker SDK for Python).
+
+Everything else asks this module for containers, execs and images, and gets the
+project's own error types back: SDK and connection errors are translated here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tarfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import requests.exceptions
+
+from sandbox.errors import EngineError, EngineUnavailable, ImageError
+from sandbox.waiting import Timeout, wait_until
+
+LABEL = "io.process-sandbox"  # every container and image the project makes carries it
+START_HINT = (
+    "start Docker (e.g. `make engine`, which installs Debian's docker.io and starts dockerd "
+    "on a root Debian/Ubuntu machine), or point DOCKER_HOST at a running engine"
+)
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """A finished command inside a container."""
+
+    exit_code: int
+    output: str  # stdout and stderr, interleaved as they were written
+
+
+@contextlib.contextmanager
+def _translated(what: str) -> Iterator[None]:
+    """Turn SDK and connection failures during `what` into the project's errors."""
+    try:
+        yield
+    except docker.errors.ImageNotFound as exc:
+        raise ImageError(f"{what}: image not found ({exc.explanation})", "run `make image`") from exc
+    except docker.errors.APIError as exc:
+        raise EngineError(f"{what}: the engine refused: {exc.explanation or exc}") from exc
+    except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
+        raise EngineUnavailable(f"{what}: lost the Docker engine ({exc})", START_HINT) from exc
+
+
+class Engine:
+    """A connected Docker engine."""
+
+    def __init__(self, client: docker.DockerClient) -> None:
+        self._client = client
+        self._api = client.api
+
+    @classmethod
+    def connect(cls, timeout_s: float = 10.0) -> Engine:
+        """The engine the SDK finds (DOCKER_HOST, or the default socket), or EngineUnavailable."""
+        try:
+            client = docker.from_env(timeout=int(max(timeout_s, 1)))
+            client.ping()
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+            raise EngineUnavailable(
+                f"no Docker engine answers at {_endpoint_hint()}", START_HINT
+            ) from exc
+        return cls(client)
+
+    @property
+    def endpoint(self) -> str:
+        return str(self._api.base_url)
+
+    def version(self) -> str:
+        with _translated("asking the engine's version"):
+            return str(self._api.version().get("Version", "?"))
+
+    # -- images --------------------------------------------------------------------------
+
+    def image_id(self, ref: str) -> str | None:
+        """The ID of image `ref`, or None when the engine does not have it."""
+        try:
+            return str(self._api.inspect_image(ref)["Id"])
+        except docker.errors.ImageNotFound:
+            return None
+        except docker.errors.APIError as exc:
+            raise EngineError(f"inspecting image {ref}: {exc.explanation or exc}") from exc
+        except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
+            raise EngineUnavailable(f"inspecting image {ref}: lost the engine", START_HINT) from exc
+
+    def image_layers(self, ref: str) -> tuple[str, ...]:
+        with _translated(f"inspecting image {ref}"):
+            return tuple(self._api.inspect_image(ref)["RootFS"]["Layers"])
+
+    def import_rootfs(self, tarball: Path, ref: str, changes: list[str]) -> str:
+        """`docker import`: a root filesystem tarball becomes image `ref`."""
+        repository, tag = ref.rsplit(":", 1)
+        with _translated(f"importing {tarball} as {ref}"):
+            self._api.import_image_from_file(
+                str(tarball), repository=repository, tag=tag, changes=changes
+            )
+        image = self.image_id(ref)
+        if image is None:
+            raise ImageError(f"importing {tarball} as {ref} left no image", "see dockerd's log")
+        return image
+
+    def build_dockerfile(self, context: Path, ref: str, labels: Mapping[str, str]) -> str:
+        """`docker build` of `context`/Dockerfile (the path for machines with a registry)."""
+        with _translated(f"building {ref} from {context}/Dockerfile"):
+            image, _logs = self._client.images.build(
+                path=str(context), tag=ref, labels=dict(labels), rm=True, forcerm=True
+            )
+        return str(image.id)
+
+    # -- containers ----------------------------------------------------------------------
+
+    def create(
+        self,
+        image: str,
+        command: list[str],
+        labels: Mapping[str, str],
+        *,
+        working_dir: str = "/",
+        environment: Mapping[str, str] | None = None,
+        pids_limit: int | None = None,
+    ) -> str:
+        """A new, stopped container with no network. Returns its ID."""
+        if self.image_id(image) is None:  # containers.create would otherwise try to pull
+            raise ImageError(f"the engine has no image {image}", "run `make image`")
+        with _translated(f"creating a container from {image}"):
+            container = self._client.containers.create(
+                image,
+                command=command,
+                labels=dict(labels),
+                network_mode="none",
+                working_dir=working_dir,
+                environment=dict(environment or {}),
+                pids_limit=pids_limit,
+                detach=True,
+            )
+        return str(container.id)
+
+    def put_files(self, container_id: str, directory: str, files: Mapping[str, bytes]) -> None:
+        """Copy `files` (relative path -> content) into an existing `directory` of a container."""
+        now = int(time.time())
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as tar:
+            folders = sorted({str(parent) for name in files for parent in Path(name).parents} - {"."})
+            for folder in folders:
+                entry = tarfile.TarInfo(folder)
+                entry.type, entry.mode, entry.mtime = tarfile.DIRTYPE, 0o755, now
+                tar.addfile(entry)
+            for name, content in files.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(content)
+                info.mode = 0o755 if content.startswith(b"#!") else 0o644
+                info.mtime = now
+                tar.addfile(info, io.BytesIO(content))
+        with _translated(f"copying files into {container_id[:12]}"):
+            self._api.put_archive(container_id, directory, buffer.getvalue())
+
+    def start(self, container_id: str) -> None:
+        with _translated(f"starting container {container_id[:12]}"):
+            self._api.start(container_id)
+
+    def state(self, container_id: str) -> Mapping[str, Any]:
+        """The container's State (Running, Pid, ExitCode, ...)."""
+        with _translated(f"inspecting container {container_id[:12]}"):
+            return dict(self._api.inspect_container(container_id)["State"])
+
+    def remove(self, container_id: str) -> None:
+        """Kill and remove a container; one that is already gone is fine."""
+        try:
+            self._api.remove_container(container_id, force=True, v=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            if exc.response is not None and exc.response.status_code == 409:
+                return  # removal already in progress
+            raise EngineError(f"removing container {container_id[:12]}: {exc}") from exc
+        except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
+            raise EngineUnavailable(
+                f"removing container {container_id[:12]}: lost the engine", START_HINT
+            ) from exc
+
+    def containers_labelled(self, **labels: str) -> list[str]:
+        """IDs of all containers, running or not, carrying the project label and `labels`."""
+        filters = [LABEL] + [f"{key}={value}" for key, value in labels.items()]
+        with _translated("listing the project's containers"):
+            found = self._api.containers(all=True, filters={"label": filters})
+        return [str(c["Id"]) for c in found]
+
+    # -- commands inside a container -----------------------------------------------------
+
+    def exec_start(
+        self,
+        container_id: str,
+        argv: list[str],
+        *,
+        environment: Mapping[str, str] | None = None,
+        working_dir: str | None = None,
+    ) -> tuple[str, Iterator[bytes]]:
+        """Start `argv` inside the container; returns the exec ID and its output stream."""
+        with _translated(f"running {argv[0]} in {container_id[:12]}"):
+            exec_id = str(
+                self._api.exec_create(
+                    container_id, argv, environment=dict(environment or {}), workdir=working_dir
+                )["Id"]
+            )
+            stream = self._api.exec_start(exec_id, stream=True)
+        return exec_id, _translated_stream(stream, f"reading {argv[0]} in {container_id[:12]}")
+
+    def exec_exit_code(self, exec_id: str, timeout_s: float = 5.0) -> int:
+        """The exit code of a finished exec (its output stream has ended)."""
+        # The engine records the exit a moment after the output stream ends.
+        with _translated("asking an exec's exit code"):
+            try:
+                info = wait_until(
+                    lambda: self._api.exec_inspect(exec_id),
+                    lambda i: not i["Running"] and i["ExitCode"] is not None,
+                    timeout_s=timeout_s,
+                    what=f"exec {exec_id[:12]} to end",
+                    interval_s=0.005,
+                )
+            except Timeout as exc:
+                raise EngineError(str(exc)) from exc
+        return int(info["ExitCode"])
+
+    def exec_run(
+        self,
+        container_id: str,
+        argv: list[str],
+        *,
+        environment: Mapping[str, str] | None = None,
+        working_dir: str | None = None,
+    ) -> ExecResult:
+        """Run `argv` inside the container to its end."""
+        exec_id, stream = self.exec_start(
+            container_id, argv, environment=environment, working_dir=working_dir
+        )
+        output = b"".join(stream)
+        return ExecResult(self.exec_exit_code(exec_id), output.decode("utf-8", "replace"))
+
+
+def _translated_stream(stream: Iterator[bytes], what: str) -> Iterator[bytes]:
+    with _translated(what):
+        yield from stream
+
+
+def _endpoint_hint() -> str:
+    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"

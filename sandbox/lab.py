@@ -1,0 +1,326 @@
+"""What a scenario drives: a lab of throwaway containers, and a learner's view of each.
+
+A scenario's `drive(lab)` opens a box (a fresh container under the run's PID 1), starts
+the tutorial's script in it the way the tutorial does (`python3 test.py &` at a shell),
+waits for the moments it is about (a zombie exists, the parent is gone), captures what a
+learner would type and see there, and records what it observed with `lab.check(...)`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from sandbox import proctable
+from sandbox.engine import LABEL, Engine
+from sandbox.errors import ConditionTimeout, SandboxError, ScenarioError
+from sandbox.inits import InitMode
+from sandbox.model import Process, Snapshot
+from sandbox.waiting import Timeout, wait_until
+
+T = TypeVar("T")
+Table = tuple[Process, ...]
+
+HOME = "/root"  # where the scenario's files are, and where its commands run (the seed's `~`)
+HELPER_DIR = proctable.HELPER_MARK.rstrip("/")  # /opt/sandbox: the controller's own files
+PROBE = Path(__file__).with_name("probe.py")
+ENVIRONMENT = {
+    "HOME": HOME,
+    "LANG": "C.UTF-8",  # the seed prints Chinese
+    "PYTHONUNBUFFERED": "1",  # so its prints arrive when they happen, not at exit
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "COLUMNS": "160",
+}
+DEFAULT_WAIT_S = 10.0
+
+
+@dataclass(frozen=True)
+class Observation:
+    holds: bool
+    detail: str
+
+
+class Lab:
+    """One scenario run under one PID 1 mode: its boxes, transcript, snapshots and checks."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        image: str,
+        init: InitMode,
+        files: Mapping[str, bytes],
+        *,
+        labels: Mapping[str, str],
+        deadline: float,
+    ) -> None:
+        self.engine = engine
+        self.image = image
+        self.init = init
+        self.files = dict(files)
+        self.labels = dict(labels)
+        self.deadline = deadline  # time.monotonic() by which the whole run must be over
+        self.started = time.monotonic()
+        self.snapshots: list[Snapshot] = []
+        self.observations: dict[str, Observation] = {}
+        self.host_differences: list[str] = []
+        self.host_view: str = ""
+        self.exit_code: int | None = None
+        self._transcript: list[str] = []
+        self._lock = threading.Lock()
+
+    # -- what a scenario calls -----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def box(self, *, pids_limit: int | None = None) -> Iterator[Box]:
+        """A fresh container under this run's PID 1, removed afterwards whatever happens."""
+        container_id = self.engine.create(
+            self.image,
+            list(self.init.command),
+            self.labels,
+            working_dir=HOME,
+            environment=ENVIRONMENT,
+            pids_limit=pids_limit,
+        )
+        box: Box | None = None
+        try:
+            self.engine.put_files(container_id, "/opt", {"sandbox/probe.py": PROBE.read_bytes()})
+            self.engine.put_files(container_id, HOME, self.files)
+            self.engine.start(container_id)
+            init_pid = int(self.engine.state(container_id).get("Pid") or 0)
+            host = proctable.host_can_see(container_id, init_pid)
+            if not self.host_view:
+                self.host_view = (
+                    "read from the host's /proc and compared at every snapshot"
+                    if host
+                    else "unavailable: the engine does not run on this machine's kernel "
+                    f"({self.engine.endpoint}); the in-container table is the only view"
+                )
+            box = Box(self, container_id, host_view=host)
+            yield box
+        except BaseException:
+            with contextlib.suppress(SandboxError):
+                self.engine.remove(container_id)
+            raise
+        else:
+            self.engine.remove(container_id)
+        finally:
+            if box is not None:
+                box.close()
+
+    def check(self, name: str, holds: bool, detail: str) -> None:
+        """Record what was observed for the scenario's declared check `name`."""
+        self.observations[name] = Observation(bool(holds), detail)
+
+    def say(self, text: str) -> None:
+        """Narration in the transcript (a `# ...` line), like the tutorial's own comments."""
+        self.write(f"\n# {text}\n")
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    # -- used by boxes and the runner ----------------------------------------------------
+
+    def write(self, text: str) -> None:
+        with self._lock:
+            self._transcript.append(text)
+
+    @property
+    def transcript(self) -> str:
+        with self._lock:
+            return "".join(self._transcript)
+
+    def remaining(self, timeout_s: float) -> float:
+        return max(0.0, min(timeout_s, self.deadline - time.monotonic()))
+
+
+class Job:
+    """A command started in the background of a shell inside a box (`command &`)."""
+
+    def __init__(self, lab: Lab, command: str, exec_id: str, stream: Iterator[bytes]) -> None:
+        self.lab = lab
+        self.command = command
+        self._exec_id = exec_id
+        self._stream = stream
+        self._output: list[str] = []
+        self._changed = threading.Condition()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._pump, name=f"job {command}", daemon=True)
+        self._thread.start()
+        self.exit_code: int | None = None
+
+    @property
+    def output(self) -> str:
+        with self._changed:
+            return "".join(self._output)
+
+    def wait_for_output(self, pattern: str, timeout_s: float = DEFAULT_WAIT_S) -> str:
+        """Wait until the job's output matches regex `pattern` (a handshake); the output so far."""
+        limit = self.lab.remaining(timeout_s)
+        regex = re.compile(pattern)
+
+        def printed() -> bool:
+            return regex.search("".join(self._output)) is not None
+
+        with self._changed:
+            self._changed.wait_for(lambda: printed() or not self._thread.is_alive(), limit)
+            output = "".join(self._output)
+            if not printed():
+                raise ConditionTimeout(
+                    f"`{self.command}` did not print {pattern!r} within {limit:g} s",
+                    last_state=output,
+                )
+            return output
+
+    def wait(self, timeout_s: float = DEFAULT_WAIT_S) -> int:
+        """Wait for the job (and its shell) to end; its exit status as the shell saw it."""
+        limit = self.lab.remaining(timeout_s)
+        self._thread.join(limit)
+        if self._thread.is_alive():
+            raise ConditionTimeout(f"`{self.command}` still running after {limit:g} s")
+        if self._error is not None:
+            raise self._error
+        if self.exit_code is None:
+            self.exit_code = self.lab.engine.exec_exit_code(self._exec_id)
+            self.lab.write(f"[1]+  Exit {self.exit_code}  {self.command}\n")
+            if self.lab.exit_code is None:  # the run's first job is the scenario's script
+                self.lab.exit_code = self.exit_code
+        return self.exit_code
+
+    def _pump(self) -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        try:
+            for chunk in self._stream:
+                text = decoder.decode(chunk)
+                with self._changed:
+                    self._output.append(text)
+                    self._changed.notify_all()
+                self.lab.write(text)
+        except BaseException as exc:  # the box was removed under us, or the engine left
+            self._error = exc
+        finally:
+            with self._changed:
+                self._changed.notify_all()
+
+
+class Box:
+    """One running container, seen the way a learner at its shell would see it."""
+
+    def __init__(self, lab: Lab, container_id: str, *, host_view: bool) -> None:
+        self.lab = lab
+        self.container_id = container_id
+        self.host_view = host_view
+        self.jobs: list[Job] = []
+
+    def start(self, command: str) -> Job:
+        """`command &` at a shell prompt: the shell stays the command's parent and waits."""
+        self.lab.write(f"$ {command} &\n")
+        script = f'{command} & echo "[1] $!"; wait $!'
+        exec_id, stream = self.lab.engine.exec_start(
+            self.container_id, ["sh", "-c", script], environment=ENVIRONMENT, working_dir=HOME
+        )
+        job = Job(self.lab, command, exec_id, stream)
+        self.jobs.append(job)
+        return job
+
+    def type(self, command: str) -> str:
+        """Run `command` as if typed at the container's shell; its output, also in the transcript.
+
+        The command reaches the shell through the environment, so the shell's own command
+        line (`sh -c eval "$SANDBOX_CMD" /opt/sandbox/sh`) never matches what it greps for.
+        """
+        self.lab.write(f"$ {command}\n")
+        result = self.lab.engine.exec_run(
+            self.container_id,
+            ["sh", "-c", 'eval "$SANDBOX_CMD"', f"{HELPER_DIR}/sh"],
+            environment={**ENVIRONMENT, "SANDBOX_CMD": command},
+            working_dir=HOME,
+        )
+        self.lab.write(result.output)
+        return result.output
+
+    def processes(self) -> Table:
+        """The container's process table, read with psutil inside it (controller's own left out)."""
+        result = self.lab.engine.exec_run(
+            self.container_id, ["python3", f"{HELPER_DIR}/probe.py"], environment=ENVIRONMENT
+        )
+        if result.exit_code != 0:
+            raise ScenarioError(f"reading the process table failed: {result.output.strip()}")
+        return proctable.without_helpers(proctable.parse_probe_output(result.output))
+
+    def host_processes(self) -> Table | None:
+        """The same table read from the host's /proc, or None where the host cannot see it."""
+        if not self.host_view:
+            return None
+        return proctable.without_helpers(proctable.read_host(self.container_id))
+
+    def wait_for(
+        self, what: str, found: Callable[[Table], T | None], timeout_s: float = DEFAULT_WAIT_S
+    ) -> T:
+        """Poll the process table until `found(table)` returns something; return that."""
+        read = self.host_processes if self.host_view else self.processes
+        try:
+            table = wait_until(
+                lambda: read() or (),
+                lambda t: found(t) is not None,
+                timeout_s=self.lab.remaining(timeout_s),
+                what=what,
+            )
+        except Timeout as exc:
+            raise ConditionTimeout(
+                f"waited for {what} for {exc.timeout_s:g} s", last_state=exc.last
+            ) from None
+        value = found(table)
+        assert value is not None
+        return value
+
+    def stays(
+        self, what: str, holds: Callable[[Table], bool], window_s: float
+    ) -> tuple[bool, float, Table]:
+        """Whether `holds(table)` stays true for `window_s`; (stayed, seconds it held, last table).
+
+        For claims like "the zombie is still there": the window is the bound within which a
+        reaping init would have acted (see the scenario's declared window).
+        """
+        read = self.host_processes if self.host_view else self.processes
+        started = time.monotonic()
+        try:
+            last = wait_until(
+                lambda: read() or (),
+                lambda t: not holds(t),
+                timeout_s=window_s,
+                what=what,
+            )
+        except Timeout as exc:
+            assert isinstance(exc.last, tuple)
+            return True, time.monotonic() - started, exc.last
+        return False, time.monotonic() - started, last
+
+    def capture(self, label: str, *commands: str) -> Snapshot:
+        """Type `commands` as a learner would, then read the table (inside, and from the host)."""
+        self.lab.say(f"snapshot: {label}")
+        texts = [f"$ {command}\n{self.type(command)}" for command in commands]
+        inside = self.processes()
+        host = self.host_processes()
+        if host is not None:
+            self.lab.host_differences += [
+                f"{label}: {d}" for d in proctable.compare(inside, host)
+            ]
+        snapshot = Snapshot(label, "".join(texts), inside, host, round(self.lab.elapsed(), 3))
+        self.lab.snapshots.append(snapshot)
+        return snapshot
+
+    def kill(self, pid: int, signal: str = "TERM") -> None:
+        """`kill -SIGNAL pid`, typed inside the container."""
+        self.type(f"kill -{signal} {pid}")
+
+    def close(self) -> None:
+        """After removal: let the jobs' readers see their streams end."""
+        for job in self.jobs:
+            job._thread.join(1.0)

@@ -1,0 +1,73 @@
+"""What crosses the controller's boundaries: process records, snapshots, checks, run results.
+
+All frozen; `RunResult.to_dict()` is the stable result contract written as result.json.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Process:
+    """One row of a container's process table, PIDs as seen inside the container."""
+
+    pid: int
+    ppid: int
+    state: str  # the `ps` STAT letter: R, S, D, Z, T, ...
+    cmd: str  # as `ps` shows it: the command line, or `[name] <defunct>` for a zombie
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The container at one moment: what a learner's commands printed, and the table."""
+
+    label: str
+    transcript: str  # verbatim: each command after a `$ ` prompt, then its output
+    processes: tuple[Process, ...]  # read with psutil inside the container
+    # The same table read from the host's /proc (found by cgroup, mapped by NSpid);
+    # None where the engine runs on another kernel.
+    host_processes: tuple[Process, ...] | None = None
+    at_s: float = 0.0  # seconds since the run started
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """A claim a scenario makes, and whether it should hold under each PID 1 mode."""
+
+    name: str
+    claim: str
+    holds_under: dict[str, bool] = field(hash=False)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A claim checked against one run: what was observed, what was expected."""
+
+    name: str
+    ok: bool  # observed == expected
+    detail: str
+    claim: str = ""
+    observed: bool | None = None  # None: the run never got as far as observing it
+    expected: bool = True
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One scenario under one PID 1 mode, start to finish."""
+
+    scenario: str
+    init: str
+    ok: bool
+    checks: tuple[CheckResult, ...]
+    snapshots: tuple[Snapshot, ...]
+    exit_code: int | None  # the scenario script's own exit status, as its shell saw it
+    duration_s: float
+    transcript: str  # the whole session as a learner's terminal would show it
+    error: str | None = None  # why the run stopped early, if it did
+    host_view: str = ""  # how the host-side cross-check went, or why there was none
+    image: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

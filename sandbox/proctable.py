@@ -1,0 +1,213 @@
+"""Process tables: reading them (in the container, from the host) and parsing what `ps` prints.
+
+The one module that reads process tables. Inside a container the table comes from
+sandbox/probe.py (psutil, run there); from the host it is read from /proc with psutil,
+finding the container's processes by the container ID in /proc/<pid>/cgroup (zombies
+included, unlike `docker top`) and mapping host PIDs to container PIDs with NSpid.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from sandbox import probe
+from sandbox.errors import ScenarioError
+from sandbox.model import Process
+
+HELPER_MARK = "/opt/sandbox/"  # every command the controller itself runs has this in argv
+
+# -- tables ------------------------------------------------------------------------------
+
+
+def parse_probe_output(text: str) -> tuple[Process, ...]:
+    """The table printed by probe.py inside a container."""
+    try:
+        rows = json.loads(text)
+        return tuple(
+            sorted(
+                (Process(int(r["pid"]), int(r["ppid"]), str(r["state"]), str(r["cmd"])) for r in rows),
+                key=lambda p: p.pid,
+            )
+        )
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ScenarioError(f"unreadable process table from the container: {text[:200]!r}") from exc
+
+
+def without_helpers(processes: Iterable[Process]) -> tuple[Process, ...]:
+    """The table minus the controller's own commands (probe, captures) and their children."""
+    table = list(processes)
+    helpers = {p.pid for p in table if p.ppid == 0 and p.pid != 1 and HELPER_MARK in p.cmd}
+    grew = True
+    while grew:
+        more = {p.pid for p in table if p.ppid in helpers and p.pid not in helpers}
+        grew = bool(more)
+        helpers |= more
+    return tuple(p for p in table if p.pid not in helpers)
+
+
+def zombies(processes: Iterable[Process]) -> tuple[Process, ...]:
+    return tuple(p for p in processes if p.state == "Z")
+
+
+def children_of(processes: Iterable[Process], ppid: int) -> tuple[Process, ...]:
+    return tuple(p for p in processes if p.ppid == ppid)
+
+
+def find(processes: Iterable[Process], pid: int) -> Process | None:
+    return next((p for p in processes if p.pid == pid), None)
+
+
+def format_table(processes: Iterable[Process]) -> str:
+    """A table in the style of `ps -eo pid,ppid,stat,args`."""
+    lines = [f"{'PID':>5} {'PPID':>5} STAT CMD"]
+    lines += [f"{p.pid:>5} {p.ppid:>5} {p.state:<4} {p.cmd}" for p in processes]
+    return "\n".join(lines)
+
+
+# -- the host's view ---------------------------------------------------------------------
+
+
+def host_can_see(container_id: str, init_host_pid: int) -> bool:
+    """Whether this machine's /proc shows the container (the engine runs on this kernel)."""
+    if init_host_pid <= 0:
+        return False
+    try:
+        return container_id in Path(f"/proc/{init_host_pid}/cgroup").read_text()
+    except OSError:
+        return False
+
+
+def read_host(container_id: str) -> tuple[Process, ...]:
+    """The container's processes as the host's /proc shows them, in container PIDs."""
+    members: dict[int, int] = {}  # host pid -> container pid
+    for pid in psutil.pids():
+        try:
+            if container_id not in Path(f"/proc/{pid}/cgroup").read_text():
+                continue
+            members[pid] = _namespace_pid(Path(f"/proc/{pid}/status").read_text())
+        except (OSError, ValueError):  # gone meanwhile, or not ours to read
+            continue
+    table = []
+    for host_pid, ns_pid in members.items():
+        try:
+            row = probe.describe(psutil.Process(host_pid))
+        except psutil.NoSuchProcess:
+            continue
+        if row is None:
+            continue
+        # A parent outside the container (the runtime, for `docker exec`) shows as 0.
+        ppid = 0 if ns_pid == 1 else members.get(int(str(row["ppid"])), 0)
+        table.append(Process(ns_pid, ppid, str(row["state"]), str(row["cmd"])))
+    return tuple(sorted(table, key=lambda p: p.pid))
+
+
+def _namespace_pid(status: str) -> int:
+    """The innermost PID of the `NSpid:` line of /proc/<pid>/status."""
+    for line in status.splitlines():
+        if line.startswith("NSpid:"):
+            return int(line.split()[-1])
+    raise ValueError("no NSpid line")
+
+
+def compare(inside: Iterable[Process], host: Iterable[Process]) -> list[str]:
+    """Differences between the two views of one moment, as sentences (empty: they agree)."""
+    a = {p.pid: p for p in without_helpers(inside)}
+    b = {p.pid: p for p in without_helpers(host)}
+    problems = [f"pid {pid} only inside: {a[pid].cmd}" for pid in sorted(a.keys() - b.keys())]
+    problems += [f"pid {pid} only on the host: {b[pid].cmd}" for pid in sorted(b.keys() - a.keys())]
+    for pid in sorted(a.keys() & b.keys()):
+        x, y = a[pid], b[pid]
+        if (x.ppid, x.state) != (y.ppid, y.state):
+            problems.append(
+                f"pid {pid}: inside ppid {x.ppid} {x.state}, host ppid {y.ppid} {y.state}"
+            )
+    return problems
+
+
+# -- what `ps` and `top` print -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PsRow:
+    """One line of `ps aux`."""
+
+    user: str
+    pid: int
+    cpu: str
+    mem: str
+    vsz: int
+    rss: int
+    tty: str
+    stat: str
+    start: str
+    time: str
+    command: str
+
+    @property
+    def is_zombie(self) -> bool:
+        return self.stat.startswith("Z")
+
+
+PS_AUX_HEADER = re.compile(r"^\s*USER\s+PID\s+%CPU\s+%MEM\s+VSZ\s+RSS\s+TTY\s+STAT\s+START\s+TIME\s+COMMAND\s*$")
+
+
+def parse_ps_aux(text: str) -> tuple[bool, tuple[PsRow, ...]]:
+    """Whether `ps aux` output (possibly filtered by grep) has its header, and its rows.
+
+    Lines that are not rows (a prompt, a blank line, a wrapped tail) are skipped.
+    """
+    header = False
+    rows = []
+    for line in text.splitlines():
+        if PS_AUX_HEADER.match(line):
+            header = True
+            continue
+        fields = line.split(None, 10)
+        if len(fields) < 11 or not (fields[1].isdigit() and fields[4].isdigit() and fields[5].isdigit()):
+            continue
+        rows.append(
+            PsRow(
+                user=fields[0],
+                pid=int(fields[1]),
+                cpu=fields[2],
+                mem=fields[3],
+                vsz=int(fields[4]),
+                rss=int(fields[5]),
+                tty=fields[6],
+                stat=fields[7],
+                start=fields[8],
+                time=fields[9],
+                command=fields[10],
+            )
+        )
+    return header, tuple(rows)
+
+
+@dataclass(frozen=True)
+class TaskCounts:
+    """The `Tasks:` line of `top`."""
+
+    total: int
+    running: int
+    sleeping: int
+    stopped: int
+    zombie: int
+
+
+TASKS_LINE = re.compile(
+    r"Tasks:\s*(\d+)\s+total,\s*(\d+)\s+running,\s*(\d+)\s+sleeping,\s*(\d+)\s+stopped,\s*(\d+)\s+zombie"
+)
+
+
+def parse_top_tasks(text: str) -> TaskCounts | None:
+    """The counts of `top -bn1`'s `Tasks:` line, or None when there is none."""
+    match = TASKS_LINE.search(text)
+    if match is None:
+        return None
+    return TaskCounts(*(int(n) for n in match.groups()))

@@ -1,0 +1,64 @@
+"""Rendering results for people: pure functions from results to text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sandbox.model import CheckResult, RunResult
+from sandbox.scenario import Scenario
+
+WIDTH = 78
+
+
+def _rule(title: str, char: str = "=") -> str:
+    return f"{char * 3} {title} ".ljust(WIDTH, char)
+
+
+def verdict(check: CheckResult, init: str) -> str:
+    """`✓ name: holds — detail`, saying when the expected outcome under `init` is 'does not hold'."""
+    mark = "✓" if check.ok else "✗"
+    if check.observed is None:
+        said = "not observed"
+    elif check.observed == check.expected:
+        said = "holds" if check.observed else f"does not hold, as expected under {init}"
+    else:
+        said = (
+            f"holds, but should not under {init}"
+            if check.observed
+            else f"does not hold, but should under {init}"
+        )
+    return f"  {mark} {check.name}: {said} — {check.detail}"
+
+
+def render_run(result: RunResult, scenario: Scenario) -> str:
+    """One run: the transcript, what it shows and why, the checks, the outcome."""
+    parts = [
+        _rule(f"{scenario.name} under {result.init} · {scenario.title}"),
+        result.transcript.strip("\n"),
+        "",
+        _rule("what you see and why", "-"),
+        scenario.explanation,
+        "",
+        _rule(f"checks under {result.init}", "-"),
+        *(verdict(c, result.init) for c in result.checks),
+    ]
+    if result.error:
+        parts.append(f"  ✗ run stopped early: {result.error}")
+    parts.append(
+        f"{'OK' if result.ok else 'FAILED'}: {scenario.name} under {result.init}, "
+        f"exit code {result.exit_code}, {result.duration_s:.1f} s"
+    )
+    return "\n".join(parts) + "\n"
+
+
+def render_summary(results: Iterable[RunResult]) -> str:
+    """A line per run: scenario, PID 1 mode, checks passed, outcome."""
+    rows = list(results)
+    lines = [_rule("summary"), f"{'scenario':<20}{'init':<10}{'checks':<10}{'time':>7}  result"]
+    for r in rows:
+        passed = sum(c.ok for c in r.checks)
+        lines.append(
+            f"{r.scenario:<20}{r.init:<10}{f'{passed}/{len(r.checks)}':<10}{r.duration_s:>6.1f}s  "
+            + ("ok" if r.ok else "FAILED" + (f" ({r.error})" if r.error else ""))
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,47 @@
+"""Writing results to disk: a folder per run under results/, and --json files. Atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sandbox.errors import SandboxError
+from sandbox.model import RunResult
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` so that a reader sees the old file or the whole new one."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise SandboxError(f"cannot write {path}: {exc.strerror}", "choose a writable place") from exc
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+
+
+def save_run(result: RunResult, root: Path, report: str) -> Path:
+    """results/<time>-<scenario>-<init>/ with result.json, transcript.txt and report.txt."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = root / f"{stamp}-{result.scenario}-{result.init}"
+    n = 1
+    while folder.exists():
+        n += 1
+        folder = root / f"{stamp}-{result.scenario}-{result.init}-{n}"
+    write_atomic(folder / "transcript.txt", result.transcript)
+    write_atomic(folder / "report.txt", report)
+    write_atomic(folder / "result.json", to_json(result.to_dict()))
+    return folder

@@ -1,0 +1,133 @@
+"""Running one scenario under one PID 1 mode, start to finish, into a RunResult."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from sandbox import proctable
+from sandbox.engine import LABEL, Engine
+from sandbox.errors import ConditionTimeout, EngineUnavailable, SandboxError
+from sandbox.inits import InitMode
+from sandbox.lab import Lab, Observation
+from sandbox.model import CheckResult, Expectation, Process, RunResult, Snapshot
+from sandbox.scenario import Scenario
+
+SESSION = uuid.uuid4().hex[:12]  # this controller process; on every container it starts
+HOST_CHECK = "host-view-agrees"
+
+
+def labels_for(scenario: Scenario, init: InitMode) -> dict[str, str]:
+    return {
+        LABEL: "1",
+        f"{LABEL}.session": SESSION,
+        f"{LABEL}.scenario": scenario.name,
+        f"{LABEL}.init": init.name,
+    }
+
+
+def run_scenario(
+    engine: Engine,
+    image: str,
+    scenario: Scenario,
+    init: InitMode,
+    *,
+    timeout_s: float | None = None,
+) -> RunResult:
+    """Run `scenario` under `init` in fresh containers; every container is removed after.
+
+    A condition that never comes true, or a lost process, ends the run early: the result
+    then says why (`error`) and carries the last process table seen. A lost engine is raised.
+    """
+    bound = timeout_s if timeout_s is not None else scenario.timeout_s
+    lab = Lab(
+        engine,
+        image,
+        init,
+        scenario.files(),
+        labels=labels_for(scenario, init),
+        deadline=time.monotonic() + bound,
+    )
+    error = None
+    try:
+        scenario.drive(lab)
+    except EngineUnavailable:
+        raise
+    except ConditionTimeout as exc:
+        error = f"timed out: {exc.message}"
+        _record_last_state(lab, exc.last_state)
+    except SandboxError as exc:
+        error = str(exc)
+    checks = evaluate(scenario.expectations, lab.observations, init.name, stopped_by=error)
+    if lab.host_view.startswith("read"):
+        checks += (_host_check(lab),)
+    ok = error is None and all(c.ok for c in checks)
+    return RunResult(
+        scenario=scenario.name,
+        init=init.name,
+        ok=ok,
+        checks=checks,
+        snapshots=tuple(lab.snapshots),
+        exit_code=lab.exit_code,
+        duration_s=round(lab.elapsed(), 3),
+        transcript=lab.transcript,
+        error=error,
+        host_view=lab.host_view,
+        image=image,
+    )
+
+
+def evaluate(
+    expectations: tuple[Expectation, ...],
+    observations: dict[str, Observation],
+    init: str,
+    *,
+    stopped_by: str | None = None,
+) -> tuple[CheckResult, ...]:
+    """Each declared claim against what the run observed under `init`."""
+    results = []
+    for item in expectations:
+        expected = item.holds_under[init]
+        seen = observations.get(item.name)
+        if seen is None:
+            why = f"the run stopped first ({stopped_by})" if stopped_by else "the scenario never observed it"
+            results.append(CheckResult(item.name, False, f"not observed: {why}", item.claim, None, expected))
+            continue
+        results.append(
+            CheckResult(item.name, seen.holds == expected, seen.detail, item.claim, seen.holds, expected)
+        )
+    undeclared = sorted(set(observations) - {e.name for e in expectations})
+    for name in undeclared:
+        results.append(
+            CheckResult(name, False, "observed but not declared in the scenario's expectations", "", None)
+        )
+    return tuple(results)
+
+
+def _host_check(lab: Lab) -> CheckResult:
+    agrees = not lab.host_differences
+    detail = (
+        f"the host's /proc showed the same processes at all {len(lab.snapshots)} snapshots"
+        if agrees
+        else "; ".join(lab.host_differences)
+    )
+    return CheckResult(
+        HOST_CHECK,
+        agrees,
+        detail,
+        "the host's view of the container (by cgroup, NSpid) matches the in-container table",
+        agrees,
+        True,
+    )
+
+
+def _record_last_state(lab: Lab, last: object) -> None:
+    if isinstance(last, tuple) and all(isinstance(p, Process) for p in last):
+        text = proctable.format_table(last) + "\n"
+    elif isinstance(last, str):
+        text = last
+    else:
+        return
+    lab.say("timed out; the last state seen:")
+    lab.write(text)
+    lab.snapshots.append(Snapshot("at timeout", text, tuple(last) if isinstance(last, tuple) else ()))

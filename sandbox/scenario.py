@@ -1,0 +1,101 @@
+"""Scenarios: a folder each under scenarios/, holding the tutorial's scripts and a scenario.py.
+
+scenario.py declares `SCENARIO = Scenario(...)`: the seed section it reproduces, what a
+learner sees and why, the claims it checks with the outcome expected under each PID 1
+mode, and `drive(lab)`, the steps that make the moments happen and observe them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sandbox.errors import ScenarioError, UsageError
+from sandbox.inits import INITS
+from sandbox.model import Expectation
+
+if TYPE_CHECKING:
+    from sandbox.lab import Lab
+
+SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+DECLARATION = "scenario.py"
+
+
+def expect(name: str, claim: str, **holds_under: bool) -> Expectation:
+    """A check: `claim`, and whether it holds under each PID 1 mode (`noreap=True, tini=False`)."""
+    return Expectation(name, claim, dict(holds_under))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str  # the seed's section it reproduces, in the seed's words
+    summary: str  # one line, for `python -m sandbox list`
+    explanation: str  # "what you see and why", shown after the transcript
+    expectations: tuple[Expectation, ...]
+    drive: Callable[[Lab], None]
+    timeout_s: float = 60.0  # the whole run's wall-clock bound
+    directory: Path = field(default=Path("."), compare=False)
+
+    def files(self) -> dict[str, bytes]:
+        """The scripts a container gets in its home folder: all but the declaration."""
+        return {
+            path.name: path.read_bytes()
+            for path in sorted(self.directory.iterdir())
+            if path.is_file() and path.name != DECLARATION and not path.name.startswith(".")
+        }
+
+
+def load(directory: Path) -> Scenario:
+    """The scenario declared in `directory`/scenario.py; ScenarioError names the file and field."""
+    path = directory / DECLARATION
+    spec = importlib.util.spec_from_file_location(f"sandbox_scenario_{directory.name}", path)
+    if spec is None or spec.loader is None:
+        raise ScenarioError(f"{path}: cannot be loaded as Python")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise ScenarioError(f"{path}: fails to load: {type(exc).__name__}: {exc}") from exc
+    scenario = getattr(module, "SCENARIO", None)
+    if not isinstance(scenario, Scenario):
+        raise ScenarioError(f"{path}: SCENARIO must be a sandbox.scenario.Scenario")
+    _validate(scenario, path)
+    return replace(scenario, directory=directory)
+
+
+def _validate(scenario: Scenario, path: Path) -> None:
+    if scenario.name != path.parent.name:
+        raise ScenarioError(f"{path}: name {scenario.name!r} must match its folder {path.parent.name!r}")
+    seen: set[str] = set()
+    for item in scenario.expectations:
+        if item.name in seen:
+            raise ScenarioError(f"{path}: expectations: {item.name!r} is declared twice")
+        seen.add(item.name)
+        unknown = set(item.holds_under) - set(INITS)
+        missing = set(INITS) - set(item.holds_under)
+        if unknown or missing:
+            raise ScenarioError(
+                f"{path}: expectations: {item.name!r} must say whether it holds under each of "
+                f"{', '.join(INITS)} (unknown: {sorted(unknown)}, missing: {sorted(missing)})"
+            )
+    if scenario.timeout_s <= 0:
+        raise ScenarioError(f"{path}: timeout_s must be positive")
+
+
+def load_all(root: Path = SCENARIOS_DIR) -> Mapping[str, Scenario]:
+    """Every scenario under `root`, by name."""
+    folders = sorted(p for p in root.iterdir() if (p / DECLARATION).is_file())
+    return {folder.name: load(folder) for folder in folders}
+
+
+def find(name: str, root: Path = SCENARIOS_DIR) -> Scenario:
+    """The scenario called `name`; UsageError lists the valid names."""
+    folder = root / name
+    if name and "/" not in name and (folder / DECLARATION).is_file():
+        return load(folder)
+    names = sorted(p.name for p in root.iterdir() if (p / DECLARATION).is_file())
+    raise UsageError(f"unknown scenario {name!r}; choose one of: {', '.join(names)}")
