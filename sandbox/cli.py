@@ -20,7 +20,7 @@ from sandbox.inits import DEFAULT_INITS, INITS, get_init
 from sandbox.report import render_run, render_summary
 from sandbox.results import save_run, to_json, write_atomic
 from sandbox.runner import run_scenario
-from sandbox.scenario import find, load_all
+from sandbox.scenario import SCENARIOS_DIR, find, load_all
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,8 +32,8 @@ def _log(message: str) -> None:
     print(f"sandbox: {message}", file=sys.stderr, flush=True)
 
 
-def cmd_list(_args: argparse.Namespace) -> int:
-    scenarios = load_all()
+def cmd_list(args: argparse.Namespace) -> int:
+    scenarios = load_all(args.scenarios)
     width = max(len(name) for name in scenarios)
     for name, scenario in scenarios.items():
         print(f"{name:<{width}}  {scenario.summary}  [{scenario.title}]")
@@ -57,7 +57,7 @@ def cmd_image(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    scenario = find(args.scenario)
+    scenario = find(args.scenario, args.scenarios)
     inits = [get_init(name) for name in (args.init or DEFAULT_INITS)]
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError(f"--timeout must be positive, not {args.timeout:g}")
@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m sandbox", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    commands.add_parser("list", help="list the scenarios and PID 1 modes").set_defaults(func=cmd_list)
+    listing = commands.add_parser("list", help="list the scenarios and PID 1 modes")
+    listing.set_defaults(func=cmd_list)
     commands.add_parser(
         "engine", help="find a Docker engine, or install and start one (root Debian/Ubuntu)"
     ).set_defaults(func=cmd_engine)
@@ -106,6 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--results", type=Path, default=Path("results"), metavar="DIR")
     run.add_argument("--timeout", type=float, metavar="SECONDS", help="bound on each run")
     run.set_defaults(func=cmd_run)
+
+    for sub in (listing, run):
+        sub.add_argument(
+            "--scenarios",
+            type=Path,
+            default=SCENARIOS_DIR,
+            metavar="DIR",
+            help="where the scenario folders are (default: the project's scenarios/)",
+        )
     return parser
 
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import docker
 import docker.errors
 import requests.exceptions
 
+import docker
 from sandbox.errors import EngineError, EngineUnavailable, ImageError
 from sandbox.waiting import Timeout, wait_until
 
@@ -44,7 +44,9 @@ def _translated(what: str) -> Iterator[None]:
     try:
         yield
     except docker.errors.ImageNotFound as exc:
-        raise ImageError(f"{what}: image not found ({exc.explanation})", "run `make image`") from exc
+        raise ImageError(
+            f"{what}: image not found ({exc.explanation})", "run `make image`"
+        ) from exc
     except docker.errors.APIError as exc:
         raise EngineError(f"{what}: the engine refused: {exc.explanation or exc}") from exc
     except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
@@ -107,6 +109,12 @@ class Engine:
             raise ImageError(f"importing {tarball} as {ref} left no image", "see dockerd's log")
         return image
 
+    def tag(self, ref: str, alias: str) -> None:
+        """Give image `ref` a second name, `alias` (repository:tag)."""
+        repository, tag = alias.rsplit(":", 1)
+        with _translated(f"tagging {ref} as {alias}"):
+            self._api.tag(ref, repository, tag)
+
     def build_dockerfile(self, context: Path, ref: str, labels: Mapping[str, str]) -> str:
         """`docker build` of `context`/Dockerfile (the path for machines with a registry)."""
         with _translated(f"building {ref} from {context}/Dockerfile"):
@@ -148,7 +156,9 @@ class Engine:
         now = int(time.time())
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w") as tar:
-            folders = sorted({str(parent) for name in files for parent in Path(name).parents} - {"."})
+            folders = sorted(
+                {str(parent) for name in files for parent in Path(name).parents} - {"."}
+            )
             for folder in folders:
                 entry = tarfile.TarInfo(folder)
                 entry.type, entry.mode, entry.mtime = tarfile.DIRTYPE, 0o755, now

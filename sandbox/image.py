@@ -22,6 +22,7 @@ from sandbox.errors import ImageError, UsageError
 
 DOCKER_DIR = Path(__file__).resolve().parent.parent / "docker"
 REPOSITORY = "process-sandbox"
+LATEST = f"{REPOSITORY}:latest"
 SUITE = "bookworm"  # Python 3.11
 # Fixed, so that building the same packages twice gives the same files (and layer).
 SOURCE_DATE_EPOCH = "1700000000"
@@ -47,14 +48,15 @@ def image_ref() -> str:
 def ensure_image(engine: Engine, log: Log, *, method: str = "auto", force: bool = False) -> str:
     """The current image's reference, building it first when the engine lacks it."""
     ref = image_ref()
-    if not force and engine.image_id(ref) is not None:
-        return ref
-    chosen = _choose(method)
-    log(f"building {ref} ({chosen})")
-    if chosen == "offline":
-        build_offline(engine, ref, log)
-    else:
-        engine.build_dockerfile(DOCKER_DIR, ref, {LABEL: "1"})
+    if force or engine.image_id(ref) is None:
+        chosen = _choose(method)
+        log(f"building {ref} ({chosen})")
+        if chosen == "offline":
+            build_offline(engine, ref, log)
+        else:
+            engine.build_dockerfile(DOCKER_DIR, ref, {LABEL: "1"})
+    if engine.image_id(LATEST) != engine.image_id(ref):
+        engine.tag(ref, LATEST)  # the name compose.yaml uses
     return ref
 
 
@@ -88,10 +90,14 @@ def build_offline(engine: Engine, ref: str, log: Log) -> None:
         ]
         env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
         # stdin closed: mmdebstrap would otherwise read a sources.list from it
-        done = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        done = subprocess.run(
+            argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True
+        )
         if done.returncode != 0:
             tail = " / ".join(done.stderr.strip().splitlines()[-3:])
-            raise ImageError(f"mmdebstrap failed: {tail}", "check that Debian's mirror is reachable")
+            raise ImageError(
+                f"mmdebstrap failed: {tail}", "check that Debian's mirror is reachable"
+            )
         engine.import_rootfs(
             rootfs,
             ref,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import re
+import shlex
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from sandbox import proctable
-from sandbox.engine import LABEL, Engine
+from sandbox.engine import Engine
 from sandbox.errors import ConditionTimeout, SandboxError, ScenarioError
 from sandbox.inits import InitMode
 from sandbox.model import Process, Snapshot
@@ -58,15 +59,16 @@ class Lab:
         files: Mapping[str, bytes],
         *,
         labels: Mapping[str, str],
-        deadline: float,
+        bound_s: float,
     ) -> None:
         self.engine = engine
         self.image = image
         self.init = init
         self.files = dict(files)
         self.labels = dict(labels)
-        self.deadline = deadline  # time.monotonic() by which the whole run must be over
         self.started = time.monotonic()
+        self.bound_s = bound_s
+        self.deadline = self.started + bound_s  # when the whole run must be over
         self.snapshots: list[Snapshot] = []
         self.observations: dict[str, Observation] = {}
         self.host_differences: list[str] = []
@@ -109,7 +111,7 @@ class Lab:
                 self.engine.remove(container_id)
             raise
         else:
-            self.engine.remove(container_id)
+            self.engine.remove(container_id)  # an interruption here is swept by the runner
         finally:
             if box is not None:
                 box.close()
@@ -137,7 +139,16 @@ class Lab:
             return "".join(self._transcript)
 
     def remaining(self, timeout_s: float) -> float:
+        """How long a wait of `timeout_s` may take before the run's own bound."""
         return max(0.0, min(timeout_s, self.deadline - time.monotonic()))
+
+    def gave_up(self, what: str, timeout_s: float, limit: float, last: object) -> ConditionTimeout:
+        """The error for a wait on `what` that ended at `limit` (`timeout_s` asked for)."""
+        if limit < timeout_s:
+            why = f"the run's {self.bound_s:g} s bound ran out while waiting for {what}"
+        else:
+            why = f"waited {timeout_s:g} s for {what}"
+        return ConditionTimeout(why, last_state=last)
 
 
 class Job:
@@ -149,6 +160,7 @@ class Job:
         self._exec_id = exec_id
         self._stream = stream
         self._output: list[str] = []
+        self._pid: int | None = None
         self._changed = threading.Condition()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._pump, name=f"job {command}", daemon=True)
@@ -160,30 +172,44 @@ class Job:
         with self._changed:
             return "".join(self._output)
 
-    def wait_for_output(self, pattern: str, timeout_s: float = DEFAULT_WAIT_S) -> str:
-        """Wait until the job's output matches regex `pattern` (a handshake); the output so far."""
+    def wait_for_output(
+        self, printed: str | Callable[[str], bool], timeout_s: float = DEFAULT_WAIT_S
+    ) -> str:
+        """Wait until the job has printed what `printed` looks for (a handshake); its output.
+
+        `printed` is a regular expression, or a test of the whole output so far. Two
+        processes writing to one terminal interleave their words (the seed's own output
+        shows it), so a test of what was printed should not depend on their order.
+        """
+        seen = printed if callable(printed) else _matches(printed)
         limit = self.lab.remaining(timeout_s)
-        regex = re.compile(pattern)
-
-        def printed() -> bool:
-            return regex.search("".join(self._output)) is not None
-
         with self._changed:
-            self._changed.wait_for(lambda: printed() or not self._thread.is_alive(), limit)
+            self._changed.wait_for(
+                lambda: seen("".join(self._output)) or not self._thread.is_alive(), limit
+            )
             output = "".join(self._output)
-            if not printed():
-                raise ConditionTimeout(
-                    f"`{self.command}` did not print {pattern!r} within {limit:g} s",
-                    last_state=output,
-                )
-            return output
+        if not seen(output):
+            what = printed if isinstance(printed, str) else "what the scenario waits for"
+            raise self.lab.gave_up(f"`{self.command}` to print {what!r}", timeout_s, limit, output)
+        return output
+
+    def pid(self, timeout_s: float = DEFAULT_WAIT_S) -> int:
+        """The command's PID, as its shell announced it (`[1] PID`)."""
+        limit = self.lab.remaining(timeout_s)
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self._pid is not None or not self._thread.is_alive(), limit
+            )
+            if self._pid is None:
+                raise self.lab.gave_up(f"`{self.command}` to start", timeout_s, limit, self.output)
+            return self._pid
 
     def wait(self, timeout_s: float = DEFAULT_WAIT_S) -> int:
         """Wait for the job (and its shell) to end; its exit status as the shell saw it."""
         limit = self.lab.remaining(timeout_s)
         self._thread.join(limit)
         if self._thread.is_alive():
-            raise ConditionTimeout(f"`{self.command}` still running after {limit:g} s")
+            raise self.lab.gave_up(f"`{self.command}` to end", timeout_s, limit, self.output)
         if self._error is not None:
             raise self._error
         if self.exit_code is None:
@@ -195,9 +221,20 @@ class Job:
 
     def _pump(self) -> None:
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        header = ""  # the shell's `[1] PID` line, always first: it is printed before exec
         try:
             for chunk in self._stream:
                 text = decoder.decode(chunk)
+                if self._pid is None:
+                    header += text
+                    if "\n" not in header:
+                        continue
+                    line, text = header.split("\n", 1)
+                    self.lab.write(line + "\n")
+                    announced = re.fullmatch(r"\[1\] (\d+)", line)
+                    with self._changed:
+                        self._pid = int(announced.group(1)) if announced else -1
+                        self._changed.notify_all()
                 with self._changed:
                     self._output.append(text)
                     self._changed.notify_all()
@@ -207,6 +244,11 @@ class Job:
         finally:
             with self._changed:
                 self._changed.notify_all()
+
+
+def _matches(pattern: str) -> Callable[[str], bool]:
+    regex = re.compile(pattern)
+    return lambda output: regex.search(output) is not None
 
 
 class Box:
@@ -219,9 +261,14 @@ class Box:
         self.jobs: list[Job] = []
 
     def start(self, command: str) -> Job:
-        """`command &` at a shell prompt: the shell stays the command's parent and waits."""
+        """`command &` at a shell prompt: the shell stays the command's parent and waits.
+
+        `command` is a simple command (it is exec'd). `job.pid()` is its PID.
+        """
         self.lab.write(f"$ {command} &\n")
-        script = f'{command} & echo "[1] $!"; wait $!'
+        # The inner shell announces its PID, then becomes the command (exec keeps the PID).
+        inner = shlex.quote(f'echo "[1] $$"; exec {command}')
+        script = f"sh -c {inner} & wait $!"
         exec_id, stream = self.lab.engine.exec_start(
             self.container_id, ["sh", "-c", script], environment=ENVIRONMENT, working_dir=HOME
         )
@@ -265,17 +312,13 @@ class Box:
     ) -> T:
         """Poll the process table until `found(table)` returns something; return that."""
         read = self.host_processes if self.host_view else self.processes
+        limit = self.lab.remaining(timeout_s)
         try:
             table = wait_until(
-                lambda: read() or (),
-                lambda t: found(t) is not None,
-                timeout_s=self.lab.remaining(timeout_s),
-                what=what,
+                lambda: read() or (), lambda t: found(t) is not None, timeout_s=limit, what=what
             )
         except Timeout as exc:
-            raise ConditionTimeout(
-                f"waited for {what} for {exc.timeout_s:g} s", last_state=exc.last
-            ) from None
+            raise self.lab.gave_up(what, timeout_s, limit, exc.last) from None
         value = found(table)
         assert value is not None
         return value
@@ -309,9 +352,7 @@ class Box:
         inside = self.processes()
         host = self.host_processes()
         if host is not None:
-            self.lab.host_differences += [
-                f"{label}: {d}" for d in proctable.compare(inside, host)
-            ]
+            self.lab.host_differences += [f"{label}: {d}" for d in proctable.compare(inside, host)]
         snapshot = Snapshot(label, "".join(texts), inside, host, round(self.lab.elapsed(), 3))
         self.lab.snapshots.append(snapshot)
         return snapshot

@@ -29,9 +29,14 @@ def parse_probe_output(text: str) -> tuple[Process, ...]:
     """The table printed by probe.py inside a container."""
     try:
         rows = json.loads(text)
+        if not isinstance(rows, list):
+            raise TypeError("not a list")
         return tuple(
             sorted(
-                (Process(int(r["pid"]), int(r["ppid"]), str(r["state"]), str(r["cmd"])) for r in rows),
+                (
+                    Process(int(r["pid"]), int(r["ppid"]), str(r["state"]), str(r["cmd"]))
+                    for r in rows
+                ),
                 key=lambda p: p.pid,
             )
         )
@@ -154,7 +159,9 @@ class PsRow:
         return self.stat.startswith("Z")
 
 
-PS_AUX_HEADER = re.compile(r"^\s*USER\s+PID\s+%CPU\s+%MEM\s+VSZ\s+RSS\s+TTY\s+STAT\s+START\s+TIME\s+COMMAND\s*$")
+PS_AUX_HEADER = re.compile(
+    r"^\s*USER\s+PID\s+%CPU\s+%MEM\s+VSZ\s+RSS\s+TTY\s+STAT\s+START\s+TIME\s+COMMAND\s*$"
+)
 
 
 def parse_ps_aux(text: str) -> tuple[bool, tuple[PsRow, ...]]:
@@ -169,7 +176,9 @@ def parse_ps_aux(text: str) -> tuple[bool, tuple[PsRow, ...]]:
             header = True
             continue
         fields = line.split(None, 10)
-        if len(fields) < 11 or not (fields[1].isdigit() and fields[4].isdigit() and fields[5].isdigit()):
+        if len(fields) < 11 or not (
+            fields[1].isdigit() and fields[4].isdigit() and fields[5].isdigit()
+        ):
             continue
         rows.append(
             PsRow(

@@ -43,17 +43,18 @@ def apt_install(packages: list[str], log: Log) -> None:
     log(f"installing {' '.join(packages)} (apt-get)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for argv in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
-        done = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        done = subprocess.run(
+            argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True
+        )
         if done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-            raise SandboxError(f"`{' '.join(argv)}` failed: {' / '.join(tail)}", "see apt's output above")
+            raise SandboxError(
+                f"`{' '.join(argv)}` failed: {' / '.join(tail)}", "see apt's output above"
+            )
 
 
 def dockerd_running() -> bool:
-    for proc in psutil.process_iter(["name"]):
-        if proc.info["name"] == "dockerd":
-            return True
-    return False
+    return any(proc.info["name"] == "dockerd" for proc in psutil.process_iter(["name"]))
 
 
 def ensure_engine(log: Log) -> Engine:
@@ -71,16 +72,24 @@ def ensure_engine(log: Log) -> Engine:
             log(f"starting dockerd (log: {DOCKERD_LOG})")
             with DOCKERD_LOG.open("ab") as out:
                 subprocess.Popen(
-                    ["dockerd"], stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True
+                    ["dockerd"],
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=out,
+                    start_new_session=True,
                 )
     try:
         engine = wait_until(
-            _try_connect, lambda e: e is not None, timeout_s=ENGINE_READY_S, what="dockerd to answer",
+            _try_connect,
+            lambda e: e is not None,
+            timeout_s=ENGINE_READY_S,
+            what="dockerd to answer",
             interval_s=0.2,
         )
     except Timeout:
         raise EngineUnavailable(
-            f"dockerd did not answer within {ENGINE_READY_S:g} s", f"see {DOCKERD_LOG}; {START_HINT}"
+            f"dockerd did not answer within {ENGINE_READY_S:g} s",
+            f"see {DOCKERD_LOG}; {START_HINT}",
         ) from None
     assert engine is not None
     return engine

@@ -15,7 +15,7 @@ def _rule(title: str, char: str = "=") -> str:
 
 
 def verdict(check: CheckResult, init: str) -> str:
-    """`✓ name: holds — detail`, saying when the expected outcome under `init` is 'does not hold'."""
+    """One line per check: a mark, what was observed against what `init` expects, the detail."""
     mark = "✓" if check.ok else "✗"
     if check.observed is None:
         said = "not observed"

@@ -26,7 +26,9 @@ def write_atomic(path: Path, text: str) -> None:
             os.unlink(tmp)
             raise
     except OSError as exc:
-        raise SandboxError(f"cannot write {path}: {exc.strerror}", "choose a writable place") from exc
+        raise SandboxError(
+            f"cannot write {path}: {exc.strerror}", "choose a writable place"
+        ) from exc
 
 
 def to_json(value: Any) -> str:

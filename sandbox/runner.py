@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import time
+import contextlib
+import signal
+import threading
 import uuid
+from collections.abc import Iterator
 
 from sandbox import proctable
 from sandbox.engine import LABEL, Engine
@@ -21,6 +24,7 @@ def labels_for(scenario: Scenario, init: InitMode) -> dict[str, str]:
     return {
         LABEL: "1",
         f"{LABEL}.session": SESSION,
+        f"{LABEL}.run": uuid.uuid4().hex[:12],
         f"{LABEL}.scenario": scenario.name,
         f"{LABEL}.init": init.name,
     }
@@ -40,24 +44,23 @@ def run_scenario(
     then says why (`error`) and carries the last process table seen. A lost engine is raised.
     """
     bound = timeout_s if timeout_s is not None else scenario.timeout_s
-    lab = Lab(
-        engine,
-        image,
-        init,
-        scenario.files(),
-        labels=labels_for(scenario, init),
-        deadline=time.monotonic() + bound,
-    )
+    labels = labels_for(scenario, init)
+    lab = Lab(engine, image, init, scenario.files(), labels=labels, bound_s=bound)
     error = None
     try:
         scenario.drive(lab)
     except EngineUnavailable:
         raise
-    except ConditionTimeout as exc:
-        error = f"timed out: {exc.message}"
-        _record_last_state(lab, exc.last_state)
-    except SandboxError as exc:
-        error = str(exc)
+    except BaseException as exc:
+        if not isinstance(exc, SandboxError):  # Ctrl-C, SIGTERM, a bug: unwind, but clean up
+            with deferred_signals():
+                sweep(engine, labels[f"{LABEL}.run"])
+            raise
+        if not isinstance(exc, ConditionTimeout):
+            error = str(exc)
+        else:
+            error = f"timed out: {exc.message}"
+            _record_last_state(lab, exc.last_state)
     checks = evaluate(scenario.expectations, lab.observations, init.name, stopped_by=error)
     if lab.host_view.startswith("read"):
         checks += (_host_check(lab),)
@@ -77,6 +80,25 @@ def run_scenario(
     )
 
 
+def sweep(engine: Engine, run_id: str) -> None:
+    """Remove every container of run `run_id`, including one whose creation was interrupted."""
+    for container_id in engine.containers_labelled(**{f"{LABEL}.run": run_id}):
+        engine.remove(container_id)
+
+
+@contextlib.contextmanager
+def deferred_signals() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, so that cleanup is not cut short."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def evaluate(
     expectations: tuple[Expectation, ...],
     observations: dict[str, Observation],
@@ -90,16 +112,26 @@ def evaluate(
         expected = item.holds_under[init]
         seen = observations.get(item.name)
         if seen is None:
-            why = f"the run stopped first ({stopped_by})" if stopped_by else "the scenario never observed it"
-            results.append(CheckResult(item.name, False, f"not observed: {why}", item.claim, None, expected))
+            why = (
+                f"the run stopped first ({stopped_by})"
+                if stopped_by
+                else "the scenario never observed it"
+            )
+            results.append(
+                CheckResult(item.name, False, f"not observed: {why}", item.claim, None, expected)
+            )
             continue
         results.append(
-            CheckResult(item.name, seen.holds == expected, seen.detail, item.claim, seen.holds, expected)
+            CheckResult(
+                item.name, seen.holds == expected, seen.detail, item.claim, seen.holds, expected
+            )
         )
     undeclared = sorted(set(observations) - {e.name for e in expectations})
     for name in undeclared:
         results.append(
-            CheckResult(name, False, "observed but not declared in the scenario's expectations", "", None)
+            CheckResult(
+                name, False, "observed but not declared in the scenario's expectations", "", None
+            )
         )
     return tuple(results)
 
@@ -130,4 +162,6 @@ def _record_last_state(lab: Lab, last: object) -> None:
         return
     lab.say("timed out; the last state seen:")
     lab.write(text)
-    lab.snapshots.append(Snapshot("at timeout", text, tuple(last) if isinstance(last, tuple) else ()))
+    lab.snapshots.append(
+        Snapshot("at timeout", text, tuple(last) if isinstance(last, tuple) else ())
+    )

@@ -69,7 +69,9 @@ def load(directory: Path) -> Scenario:
 
 def _validate(scenario: Scenario, path: Path) -> None:
     if scenario.name != path.parent.name:
-        raise ScenarioError(f"{path}: name {scenario.name!r} must match its folder {path.parent.name!r}")
+        raise ScenarioError(
+            f"{path}: name {scenario.name!r} must match its folder {path.parent.name!r}"
+        )
     seen: set[str] = set()
     for item in scenario.expectations:
         if item.name in seen:
@@ -88,6 +90,8 @@ def _validate(scenario: Scenario, path: Path) -> None:
 
 def load_all(root: Path = SCENARIOS_DIR) -> Mapping[str, Scenario]:
     """Every scenario under `root`, by name."""
+    if not root.is_dir():
+        raise UsageError(f"no scenario folder at {root}")
     folders = sorted(p for p in root.iterdir() if (p / DECLARATION).is_file())
     return {folder.name: load(folder) for folder in folders}
 
@@ -97,5 +101,7 @@ def find(name: str, root: Path = SCENARIOS_DIR) -> Scenario:
     folder = root / name
     if name and "/" not in name and (folder / DECLARATION).is_file():
         return load(folder)
+    if not root.is_dir():
+        raise UsageError(f"no scenario folder at {root}")
     names = sorted(p.name for p in root.iterdir() if (p / DECLARATION).is_file())
     raise UsageError(f"unknown scenario {name!r}; choose one of: {', '.join(names)}")

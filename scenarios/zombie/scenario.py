@@ -9,6 +9,7 @@ Steps, as the seed runs them:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from sandbox.lab import Box, Lab, Table
@@ -22,31 +23,43 @@ from sandbox.scenario import Scenario, expect
 REAP_WINDOW_S = 2.0
 
 
-def zombie_child_of(command: str) -> Callable[[Table], tuple[Process, Process] | None]:
-    """A finder for wait_for: (parent, zombie child) once `command` has a zombie child."""
+def zombie_child_of(parent_pid: int) -> Callable[[Table], tuple[Process, Process] | None]:
+    """A finder for wait_for: (parent, zombie child) once `parent_pid` has a zombie child."""
 
     def found(table: Table) -> tuple[Process, Process] | None:
-        for parent in table:
-            if parent.cmd == command:
-                for child in children_of(table, parent.pid):
-                    if child.state == "Z":
-                        return parent, child
-        return None
+        parent = find(table, parent_pid)
+        zombie = next((c for c in children_of(table, parent_pid) if c.state == "Z"), None)
+        return (parent, zombie) if parent and zombie else None
 
     return found
+
+
+def printed_by_both(parent: Process, child: Process) -> Callable[[str], bool]:
+    """Whether 主 and 子 were printed with each process's PID, in whatever order.
+
+    Parent and child share one terminal and print word by word, so their words may
+    interleave (`主子 13` then ` 14`), as in the seed's own `主 18652` / `18653`.
+    """
+
+    def printed(output: str) -> bool:
+        numbers = re.findall(r"\d+", output)
+        return (
+            "主" in output and "子" in output and {str(parent.pid), str(child.pid)} <= set(numbers)
+        )
+
+    return printed
 
 
 def seed_part(lab: Lab, box: Box) -> None:
     lab.say("#2 在unix或linux系统上执行")
     job = box.start("python3 test.py")
-    parent, zombie = box.wait_for(
-        "a zombie child of python3 test.py", zombie_child_of("python3 test.py")
-    )
-    output = job.wait_for_output(rf"子 {zombie.pid}\n")
+    parent, zombie = box.wait_for("a zombie child of python3 test.py", zombie_child_of(job.pid()))
+    output = job.wait_for_output(printed_by_both(parent, zombie))
     lab.check(
         "seed-output",
-        f"主 {parent.pid}" in output and f"子 {zombie.pid}" in output,
-        f"the script printed 主 {parent.pid} (the parent) and 子 {zombie.pid} (the child)",
+        parent.cmd == "python3 test.py",
+        f"python3 test.py (pid {parent.pid}) and its child (pid {zombie.pid}) printed "
+        f"{output!r}: 主 and 子 with their PIDs",
     )
 
     snapshot = box.capture("zombie", "ps aux | grep Z", "top -bn1 | head -5")
@@ -62,7 +75,11 @@ def seed_part(lab: Lab, box: Box) -> None:
         and (line.vsz, line.rss) == (0, 0)
         and line.command == "[python3] <defunct>",
         f"header {'shown' if header else 'missing'}; zombie line: "
-        + (f"PID {line.pid} STAT {line.stat} VSZ {line.vsz} RSS {line.rss} {line.command}" if line else "missing")
+        + (
+            f"PID {line.pid} STAT {line.stat} VSZ {line.vsz} RSS {line.rss} {line.command}"
+            if line
+            else "missing"
+        )
         + f"; grep line {'shown' if grep else 'missing'}",
     )
     tasks = parse_top_tasks(snapshot.transcript)
@@ -75,8 +92,8 @@ def seed_part(lab: Lab, box: Box) -> None:
     lab.check(
         "zombie-waits-for-its-parent",
         alive is not None and alive.state == "S" and zombie.ppid == parent.pid,
-        f"zombie {zombie.pid} has PPID {zombie.ppid}: python3 test.py, alive ({alive.state if alive else 'gone'}) "
-        "in time.sleep(1000) and never calling wait()",
+        f"zombie {zombie.pid} has PPID {zombie.ppid}: python3 test.py, alive "
+        f"({alive.state if alive else 'gone'}) in time.sleep(1000) and never calling wait()",
     )
 
     lab.say("#3 解决方法一:杀死父进程")
@@ -105,9 +122,9 @@ def seed_part(lab: Lab, box: Box) -> None:
 def join_part(lab: Lab, box: Box) -> None:
     lab.say("解决方法二:对开启的子进程应该记得使用join,join会回收僵尸进程")
     job = box.start("python3 test_join.py")
-    job.wait_for_output(r"主 \d+\n")  # printed only after p.join() returned
+    job.wait_for_output("主")  # printed only after p.join() returned
     snapshot = box.capture("after join", "ps aux | grep Z")
-    parent = next((p for p in snapshot.processes if p.cmd == "python3 test_join.py"), None)
+    parent = find(snapshot.processes, job.pid())
     _, rows = parse_ps_aux(snapshot.transcript)
     zombies = [p for p in snapshot.processes if p.state == "Z"] + [r for r in rows if r.is_zombie]
     lab.check(
@@ -143,10 +160,16 @@ tutorial's "init will reap it" holds only when PID 1 is a real init.
 With p.join() (解决方法二) the parent waits for its child itself: no zombie at all,
 whatever PID 1 is.""",
     expectations=(
-        expect("seed-output", "the script prints 主 <parent pid> and 子 <child pid>", noreap=True, tini=True),
+        expect(
+            "seed-output",
+            "the script prints 主 <parent pid> and 子 <child pid>",
+            noreap=True,
+            tini=True,
+        ),
         expect(
             "ps-shows-zombie",
-            "`ps aux | grep Z` shows the header, the zombie (Z, VSZ 0, RSS 0, [python3] <defunct>) and grep",
+            "`ps aux | grep Z` shows the header, the zombie "
+            "(Z, VSZ 0, RSS 0, [python3] <defunct>) and grep",
             noreap=True,
             tini=True,
         ),
@@ -159,7 +182,8 @@ whatever PID 1 is.""",
         ),
         expect(
             "orphaned-zombie-stays",
-            f"after its parent is killed, the zombie is adopted by PID 1 and still there {REAP_WINDOW_S:g} s later",
+            "after its parent is killed, the zombie is adopted by PID 1 "
+            f"and still there {REAP_WINDOW_S:g} s later",
             noreap=True,
             tini=False,
         ),

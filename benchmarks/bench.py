@@ -1,0 +1,114 @@
+"""`make bench`: the controller's wall time against its floor, measured in one run.
+
+Prints a table and writes bench.json. The floor is a bare
+`docker run --rm --network none IMAGE true`; the controller runs a trivial scenario
+(scenarios/trivial: `true` at a shell in a fresh container) in-process and through the CLI.
+Also times `make zombie`'s two runs (noreap and tini) end to end.
+
+Sample output (2-core machine):
+    what                                      median    floor   ratio   goal
+    bare docker run --rm IMAGE true            0.28 s
+    trivial scenario, in-process               0.33 s   0.28 s   1.18x  <= 1.5x
+    ...
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sandbox import image
+from sandbox.engine import Engine
+from sandbox.inits import get_init
+from sandbox.runner import run_scenario
+from sandbox.scenario import load
+
+HERE = Path(__file__).resolve().parent
+ROUNDS = 8
+GOAL = 1.5
+
+
+def timed(action: Callable[[], object], rounds: int) -> list[float]:
+    action()  # warm caches (image layers, page cache, imports)
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def run(argv: list[str]) -> None:
+    subprocess.run(argv, check=True, capture_output=True)
+
+
+def main() -> int:
+    engine = Engine.connect()
+    ref = image.image_ref()
+    if engine.image_id(ref) is None:
+        print(f"no image {ref}: run `make image` first", file=sys.stderr)
+        return 2
+    docker = shutil.which("docker")
+    if docker is None:
+        print("the docker CLI is needed for the floor (a bare `docker run`)", file=sys.stderr)
+        return 2
+    trivial = load(HERE / "scenarios" / "trivial")
+    results_dir = tempfile.mkdtemp(prefix="sandbox-bench-")
+    cli = [sys.executable, "-m", "sandbox", "run"]
+    rows: list[tuple[str, list[float], float | None]] = []
+
+    floor = timed(lambda: run([docker, "run", "--rm", "--network", "none", ref, "true"]), ROUNDS)
+    rows.append(("bare docker run --rm IMAGE true", floor, None))
+    base = statistics.median(floor)
+
+    def in_process() -> None:
+        result = run_scenario(engine, ref, trivial, get_init("tini"))
+        assert result.ok, result.error
+
+    rows.append(("trivial scenario, in-process", timed(in_process, ROUNDS), base))
+    scenarios = str(HERE / "scenarios")
+    end_to_end = [*cli, "trivial", "--init", "tini", "--scenarios", scenarios]
+    rows.append(
+        (
+            "trivial scenario, `python -m sandbox run`",
+            timed(lambda: run([*end_to_end, "--results", results_dir]), ROUNDS),
+            base,
+        )
+    )
+    zombie = timed(lambda: run([*cli, "zombie", "--results", results_dir]), 3)
+    rows.append(("`make zombie` (noreap + tini, 4 containers)", zombie, None))
+    shutil.rmtree(results_dir, ignore_errors=True)
+
+    print(f"{'what':<46}{'median':>8}{'floor':>9}{'ratio':>8}{'goal':>9}")
+    report = []
+    for name, samples, against in rows:
+        median = statistics.median(samples)
+        ratio = median / against if against else None
+        line = f"{name:<46}{median:>7.2f}s"
+        if ratio is not None and against is not None:
+            mark = "ok" if ratio <= GOAL else "MISSED"
+            line += f"{against:>8.2f}s{ratio:>7.2f}x  <= {GOAL}x {mark}"
+        print(line)
+        report.append(
+            {
+                "what": name,
+                "median_s": median,
+                "samples_s": samples,
+                "floor_s": against,
+                "ratio": ratio,
+            }
+        )
+    Path("bench.json").write_text(json.dumps(report, indent=2) + "\n")
+    print("wrote bench.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""The command line against the real engine: the result contract, and what `make zombie` prints."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def sandbox(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sandbox", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+@pytest.mark.usefixtures("image_ref", "no_leftovers")
+def test_run_writes_the_result_contract(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    done = sandbox(
+        "run", "zombie", "--init", "noreap", "--json", str(out), "--results", str(tmp_path / "r")
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(out.read_text())
+    assert result["scenario"] == "zombie" and result["init"] == "noreap"
+    assert result["ok"] is True
+    assert isinstance(result["exit_code"], int) and isinstance(result["duration_s"], float)
+    for check in result["checks"]:
+        assert {"name", "ok", "detail"} <= check.keys() and check["ok"] is True
+    for snapshot in result["snapshots"]:
+        assert {"label", "transcript", "processes"} <= snapshot.keys()
+        for proc in snapshot["processes"]:
+            assert {"pid", "ppid", "state", "cmd"} <= proc.keys()
+    assert any(p["state"] == "Z" for p in result["snapshots"][0]["processes"])
+    (folder,) = (tmp_path / "r").iterdir()
+    assert json.loads((folder / "result.json").read_text()) == result
+    assert "[python3] <defunct>" in (folder / "transcript.txt").read_text()
+
+
+@pytest.mark.usefixtures("image_ref", "no_leftovers")
+def test_both_modes_print_transcripts_and_differing_verdicts(tmp_path: Path) -> None:
+    out = tmp_path / "both.json"
+    done = sandbox("run", "zombie", "--json", str(out), "--results", str(tmp_path / "r"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "[python3] <defunct>" in done.stdout
+    assert " grep Z\n" in done.stdout
+    assert "1 zombie" in done.stdout
+    assert "✓ orphaned-zombie-stays: holds" in done.stdout
+    assert "✓ orphaned-zombie-stays: does not hold, as expected under tini" in done.stdout
+    noreap, tini = json.loads(out.read_text())
+    stays = {
+        r["init"]: next(c for c in r["checks"] if c["name"] == "orphaned-zombie-stays")
+        for r in (noreap, tini)
+    }
+    assert stays["noreap"]["observed"] is True and stays["tini"]["observed"] is False
+    assert len(list((tmp_path / "r").iterdir())) == 2

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sandbox import proctable
+from sandbox.errors import ScenarioError
+from sandbox.model import Process
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+def test_ps_aux_grep_z_as_captured_in_the_sandbox() -> None:
+    header, rows = proctable.parse_ps_aux((DATA / "ps_aux_grep_z.noreap.txt").read_text())
+    assert header
+    zombie, grep = rows
+    assert (zombie.pid, zombie.stat, zombie.vsz, zombie.rss) == (14, "Z", 0, 0)
+    assert zombie.command == "[python3] <defunct>"
+    assert zombie.is_zombie and not grep.is_zombie
+    assert grep.command == "grep Z"
+
+
+def test_ps_aux_as_printed_in_the_seed_with_prompt_and_comment() -> None:
+    header, rows = proctable.parse_ps_aux((DATA / "ps_aux_grep_z.seed.txt").read_text())
+    assert header
+    assert [r.pid for r in rows] == [18653, 18656]
+    assert rows[0].command.startswith("[python3] <defunct>")
+    assert rows[1].stat == "S+" and rows[1].tty == "pts/0"
+
+
+def test_ps_aux_without_header_or_rows() -> None:
+    assert proctable.parse_ps_aux("") == (False, ())
+    assert proctable.parse_ps_aux("grep: Z: no match\n") == (False, ())
+
+
+@pytest.mark.parametrize("name", ["top_bn1.noreap.txt", "top.seed.txt"])
+def test_top_tasks_line(name: str) -> None:
+    tasks = proctable.parse_top_tasks((DATA / name).read_text())
+    assert tasks is not None and tasks.zombie == 1
+    assert tasks.total == tasks.running + tasks.sleeping + tasks.stopped + tasks.zombie
+
+
+def test_top_without_tasks_line() -> None:
+    assert proctable.parse_top_tasks("top: failed tty get\n") is None
+
+
+def test_probe_output_and_helper_filtering() -> None:
+    table = proctable.parse_probe_output((DATA / "probe.zombie.json").read_text())
+    assert [p.pid for p in table] == [1, 7, 13, 14, 30, 31]
+    mine = proctable.without_helpers(table)
+    assert [p.pid for p in mine] == [1, 7, 13, 14]  # the capture shell and its ps are gone
+    assert proctable.zombies(mine) == (Process(14, 13, "Z", "[python3] <defunct>"),)
+    assert proctable.children_of(mine, 13) == proctable.zombies(mine)
+    assert proctable.find(mine, 99) is None
+
+
+@pytest.mark.parametrize("text", ["", "not json", '[{"pid": 1}]', "{}"])
+def test_unreadable_probe_output(text: str) -> None:
+    with pytest.raises(ScenarioError, match="unreadable process table"):
+        proctable.parse_probe_output(text)
+
+
+def test_compare_reports_each_difference() -> None:
+    inside = (Process(1, 0, "S", "init"), Process(8, 1, "Z", "[python3] <defunct>"))
+    assert proctable.compare(inside, inside) == []
+    host = (Process(1, 0, "S", "init"), Process(9, 1, "S", "x"))
+    assert proctable.compare(inside, host) == [
+        "pid 8 only inside: [python3] <defunct>",
+        "pid 9 only on the host: x",
+    ]
+    assert proctable.compare(inside, (Process(1, 0, "S", "i"), Process(8, 7, "Z", "z"))) == [
+        "pid 8: inside ppid 1 Z, host ppid 7 Z"
+    ]
+
+
+def test_namespace_pid_is_the_innermost() -> None:
+    status = "Name:\tpython3\nNSpid:\t6115\t15\nState:\tZ (zombie)\n"
+    assert proctable._namespace_pid(status) == 15
+    with pytest.raises(ValueError):
+        proctable._namespace_pid("Name:\tx\n")
+
+
+def test_host_reading_finds_nothing_for_an_unknown_container() -> None:
+    assert proctable.read_host("0" * 64) == ()
+    assert not proctable.host_can_see("0" * 64, 1)
+    assert not proctable.host_can_see("0" * 64, 0)

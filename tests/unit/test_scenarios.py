@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sandbox.errors import ScenarioError, UsageError
+from sandbox.inits import INITS
+from sandbox.scenario import find, load, load_all
+
+GOOD = """
+from sandbox.scenario import Scenario, expect
+
+def drive(lab):
+    pass
+
+SCENARIO = Scenario(
+    name={name!r}, title="t", summary="s", explanation="e", drive=drive,
+    expectations=({expectation},),
+)
+"""
+
+
+def write(root: Path, folder: str, name: str | None = None, expectation: str = "") -> Path:
+    path = root / folder
+    path.mkdir(parents=True)
+    expectation = expectation or 'expect("c", "claim", noreap=True, tini=False)'
+    text = GOOD.format(name=name or folder, expectation=expectation)
+    (path / "scenario.py").write_text(text)
+    (path / "script.py").write_text("print('hi')\n")
+    return path
+
+
+def test_project_scenarios_load_and_declare_every_mode() -> None:
+    scenarios = load_all()
+    assert "zombie" in scenarios
+    for scenario in scenarios.values():
+        assert scenario.expectations
+        for item in scenario.expectations:
+            assert set(item.holds_under) == set(INITS)
+    assert set(scenarios["zombie"].files()) >= {"test.py", "test_join.py"}
+    assert "scenario.py" not in scenarios["zombie"].files()
+
+
+def test_a_folder_scenario_brings_its_files(tmp_path: Path) -> None:
+    scenario = load(write(tmp_path, "mine"))
+    assert scenario.name == "mine"
+    assert scenario.files() == {"script.py": b"print('hi')\n"}
+
+
+def test_name_must_match_folder(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=r"mine/scenario.py: name 'other' must match"):
+        load(write(tmp_path, "mine", name="other"))
+
+
+def test_expectation_must_cover_every_mode(tmp_path: Path) -> None:
+    folder = write(tmp_path, "mine", expectation='expect("c", "claim", noreap=True, tiny=True)')
+    with pytest.raises(ScenarioError, match=r"scenario.py: expectations: 'c' must say") as info:
+        load(folder)
+    assert "unknown: ['tiny']" in str(info.value) and "missing: ['tini']" in str(info.value)
+
+
+def test_broken_python_points_at_the_file(tmp_path: Path) -> None:
+    folder = write(tmp_path, "mine")
+    (folder / "scenario.py").write_text("SCENARIO = (\n")
+    with pytest.raises(ScenarioError, match=r"mine/scenario.py: fails to load: SyntaxError"):
+        load(folder)
+
+
+def test_missing_declaration_points_at_the_field(tmp_path: Path) -> None:
+    folder = write(tmp_path, "mine")
+    (folder / "scenario.py").write_text("SCENARIO = 42\n")
+    with pytest.raises(ScenarioError, match=r"SCENARIO must be a sandbox\.scenario\.Scenario"):
+        load(folder)
+
+
+def test_unknown_name_lists_the_valid_ones(tmp_path: Path) -> None:
+    write(tmp_path, "alpha")
+    write(tmp_path, "beta")
+    assert find("beta", tmp_path).name == "beta"
+    for bad in ("nosuch", "", "../alpha", "alpha/"):
+        with pytest.raises(UsageError, match=r"choose one of: alpha, beta$"):
+            find(bad, tmp_path)
