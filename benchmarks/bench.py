@@ -62,17 +62,18 @@ def main() -> int:
     trivial = load(HERE / "scenarios" / "trivial")
     results_dir = tempfile.mkdtemp(prefix="sandbox-bench-")
     cli = [sys.executable, "-m", "sandbox", "run"]
-    rows: list[tuple[str, list[float], float | None]] = []
+    # (what, samples, floor to divide by, goal for the ratio)
+    rows: list[tuple[str, list[float], float | None, float | None]] = []
 
     floor = timed(lambda: run([docker, "run", "--rm", "--network", "none", ref, "true"]), ROUNDS)
-    rows.append(("bare docker run --rm IMAGE true", floor, None))
+    rows.append(("bare docker run --rm IMAGE true", floor, None, None))
     base = statistics.median(floor)
 
     def in_process() -> None:
         result = run_scenario(engine, ref, trivial, get_init("tini"))
         assert result.ok, result.error
 
-    rows.append(("trivial scenario, in-process", timed(in_process, ROUNDS), base))
+    rows.append(("trivial scenario, in-process", timed(in_process, ROUNDS), base, GOAL))
     scenarios = str(HERE / "scenarios")
     end_to_end = [*cli, "trivial", "--init", "tini", "--scenarios", scenarios]
     rows.append(
@@ -80,21 +81,34 @@ def main() -> int:
             "trivial scenario, `python -m sandbox run`",
             timed(lambda: run([*end_to_end, "--results", results_dir]), ROUNDS),
             base,
+            None,  # it includes the start-up below, which no controller work can win back
+        )
+    )
+    startup = [sys.executable, "-c", "import sandbox.cli"]
+    rows.append(
+        (
+            "  of which: python start-up + Docker SDK import",
+            timed(lambda: run(startup), ROUNDS),
+            None,
+            None,
         )
     )
     zombie = timed(lambda: run([*cli, "zombie", "--results", results_dir]), 3)
-    rows.append(("`make zombie` (noreap + tini, 4 containers)", zombie, None))
+    rows.append(("`make zombie` (noreap + tini, 4 containers)", zombie, None, None))
     shutil.rmtree(results_dir, ignore_errors=True)
 
-    print(f"{'what':<46}{'median':>8}{'floor':>9}{'ratio':>8}{'goal':>9}")
+    print(f"{'what':<50}{'median':>8}{'floor':>9}{'ratio':>8}{'goal':>9}")
     report = []
-    for name, samples, against in rows:
+    missed = False
+    for name, samples, against, goal in rows:
         median = statistics.median(samples)
         ratio = median / against if against else None
-        line = f"{name:<46}{median:>7.2f}s"
+        line = f"{name:<50}{median:>7.2f}s"
         if ratio is not None and against is not None:
-            mark = "ok" if ratio <= GOAL else "MISSED"
-            line += f"{against:>8.2f}s{ratio:>7.2f}x  <= {GOAL}x {mark}"
+            line += f"{against:>8.2f}s{ratio:>7.2f}x"
+            if goal is not None:
+                line += f"  <= {goal}x " + ("ok" if ratio <= goal else "MISSED")
+                missed |= ratio > goal
         print(line)
         report.append(
             {
@@ -107,7 +121,7 @@ def main() -> int:
         )
     Path("bench.json").write_text(json.dumps(report, indent=2) + "\n")
     print("wrote bench.json")
-    return 0
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":

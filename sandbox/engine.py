@@ -152,17 +152,13 @@ class Engine:
         return str(container.id)
 
     def put_files(self, container_id: str, directory: str, files: Mapping[str, bytes]) -> None:
-        """Copy `files` (relative path -> content) into an existing `directory` of a container."""
+        """Copy `files` (relative path -> content) into `directory` of a container.
+
+        Missing folders on the way are created (0755); existing ones are left as they are.
+        """
         now = int(time.time())
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w") as tar:
-            folders = sorted(
-                {str(parent) for name in files for parent in Path(name).parents} - {"."}
-            )
-            for folder in folders:
-                entry = tarfile.TarInfo(folder)
-                entry.type, entry.mode, entry.mtime = tarfile.DIRTYPE, 0o755, now
-                tar.addfile(entry)
             for name, content in files.items():
                 info = tarfile.TarInfo(name)
                 info.size = len(content)

@@ -92,9 +92,10 @@ class Lab:
         )
         box: Box | None = None
         try:
-            self.engine.put_files(container_id, "/opt", {"sandbox/probe.py": PROBE.read_bytes()})
-            self.engine.put_files(container_id, HOME, self.files)
             self.engine.start(container_id)
+            # Into the running container: its root filesystem is mounted already, so one
+            # copy costs a fraction of one into a created one. PID 1 needs none of these.
+            self.engine.put_files(container_id, "/", self._payload())
             init_pid = int(self.engine.state(container_id).get("Pid") or 0)
             host = proctable.host_can_see(container_id, init_pid)
             if not self.host_view:
@@ -115,6 +116,12 @@ class Lab:
         finally:
             if box is not None:
                 box.close()
+
+    def _payload(self) -> dict[str, bytes]:
+        """The scenario's files in the home folder, the probe in /opt/sandbox."""
+        files = {f"{HELPER_DIR.lstrip('/')}/probe.py": PROBE.read_bytes()}
+        files.update({f"{HOME.lstrip('/')}/{name}": data for name, data in self.files.items()})
+        return files
 
     def check(self, name: str, holds: bool, detail: str) -> None:
         """Record what was observed for the scenario's declared check `name`."""

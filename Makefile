@@ -1,0 +1,56 @@
+# process-sandbox: every target sets up what it needs (virtual environment, Docker
+# engine, sandbox image) and then does its job. `make help` lists them.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SANDBOX := $(PY) -m sandbox
+
+.DEFAULT_GOAL := help
+.PHONY: help venv engine image setup zombie list test unit integration lint bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \
+	  echo "python3's venv module is missing: apt-get install python3-venv"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(STAMP) ## create .venv with the controller and the dev tools
+
+engine: $(STAMP) ## find a Docker engine, or install and start one (root Debian/Ubuntu)
+	$(SANDBOX) engine
+
+image: $(STAMP) ## build the sandbox image, offline from Debian packages, unless up to date
+	$(SANDBOX) image
+
+setup: image ## everything `make zombie` and `make test` need
+
+list: $(STAMP) ## list the scenarios and PID 1 modes
+	$(SANDBOX) list
+
+zombie: image ## the seed's zombie demo under noreap and tini, with its checks
+	$(SANDBOX) run zombie
+
+test: lint image ## lint, type-check, then unit and integration tests (real engine)
+	$(PY) -m pytest
+
+unit: $(STAMP) ## only the tests that need no engine
+	$(PY) -m pytest -m 'not docker'
+
+lint: $(STAMP) ## ruff and mypy
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+bench: image ## the controller's wall time against a bare `docker run`
+	$(PY) benchmarks/bench.py
+
+clean: ## remove results, caches and the virtual environment
+	rm -rf results bench.json .pytest_cache .mypy_cache .ruff_cache $(VENV)
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
