@@ -24,12 +24,12 @@ REAP_WINDOW_S = 2.0
 
 
 def zombie_child_of(parent_pid: int) -> Callable[[Table], tuple[Process, Process] | None]:
-    """A finder for wait_for: (parent, zombie child) once `parent_pid` has a zombie child."""
+    """A finder for wait_for: (parent, zombie child) once `parent_pid` sleeps beside a zombie."""
 
     def found(table: Table) -> tuple[Process, Process] | None:
         parent = find(table, parent_pid)
         zombie = next((c for c in children_of(table, parent_pid) if c.state == "Z"), None)
-        return (parent, zombie) if parent and zombie else None
+        return (parent, zombie) if parent and parent.state == "S" and zombie else None
 
     return found
 
