@@ -71,6 +71,7 @@ class Lab:
         self.deadline = self.started + bound_s  # when the whole run must be over
         self.snapshots: list[Snapshot] = []
         self.observations: dict[str, Observation] = {}
+        self.facts: dict[str, int | float | str] = {}
         self.host_differences: list[str] = []
         self.host_view: str = ""
         self.exit_code: int | None = None
@@ -126,6 +127,10 @@ class Lab:
     def check(self, name: str, holds: bool, detail: str) -> None:
         """Record what was observed for the scenario's declared check `name`."""
         self.observations[name] = Observation(bool(holds), detail)
+
+    def fact(self, name: str, value: int | float | str) -> None:
+        """Record a figure the run measured; it lands in the result's `facts`."""
+        self.facts[name] = value
 
     def say(self, text: str) -> None:
         """Narration in the transcript (a `# ...` line), like the tutorial's own comments."""

@@ -68,6 +68,8 @@ class RunResult:
     error: str | None = None  # why the run stopped early, if it did
     host_view: str = ""  # how the host-side cross-check went, or why there was none
     image: str = ""
+    # Figures the run measured, by name (e.g. "oversold": 7, "forks_before_eagain": 31).
+    facts: dict[str, int | float | str] = field(default_factory=dict, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

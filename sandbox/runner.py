@@ -77,6 +77,7 @@ def run_scenario(
         error=error,
         host_view=lab.host_view,
         image=image,
+        facts=dict(lab.facts),
     )
 
 
