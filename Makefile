@@ -44,8 +44,8 @@ unit: $(STAMP) ## only the tests that need no engine
 	$(PY) -m pytest -m 'not docker'
 
 lint: $(STAMP) ## ruff and mypy
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
+	$(PY) -m ruff check . scenarios/*/scenario.py
+	$(PY) -m ruff format --check . scenarios/*/scenario.py
 	$(PY) -m mypy
 
 bench: image ## the controller's wall time against a bare `docker run`
