@@ -77,6 +77,7 @@ class Lab:
         self.exit_code: int | None = None
         self._transcript: list[str] = []
         self._lock = threading.Lock()
+        self._local = threading.local()
 
     # -- what a scenario calls -----------------------------------------------------------
 
@@ -142,8 +143,52 @@ class Lab:
     # -- used by boxes and the runner ----------------------------------------------------
 
     def write(self, text: str) -> None:
-        with self._lock:
-            self._transcript.append(text)
+        """Append to the transcript (of the part this thread runs, in `parallel`)."""
+        self.writer()(text)
+
+    def writer(self) -> Callable[[str], None]:
+        """A function appending to this thread's transcript, for threads that write later."""
+        part: list[str] | None = getattr(self._local, "part", None)
+        target = self._transcript if part is None else part
+
+        def write(text: str) -> None:
+            with self._lock:
+                target.append(text)
+
+        return write
+
+    def parallel(self, *parts: Callable[[], None]) -> None:
+        """Run `parts` at the same time, each in a thread of its own (with its own boxes).
+
+        Each part's transcript is kept apart and appended whole, in the order given, so a
+        learner reads one variant after another. The first error of any part is raised
+        once all have ended.
+        """
+        transcripts: list[list[str]] = [[] for _ in parts]
+        errors: list[BaseException] = []
+
+        def run(index: int, part: Callable[[], None]) -> None:
+            self._local.part = transcripts[index]
+            try:
+                part()
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [
+            threading.Thread(target=run, args=(i, part), name=f"part {i}", daemon=True)
+            for i, part in enumerate(parts)
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                thread.join()
+        finally:
+            with self._lock:
+                for transcript in transcripts:
+                    self._transcript.extend(transcript)
+        if errors:
+            raise errors[0]
 
     @property
     def transcript(self) -> str:
@@ -169,6 +214,7 @@ class Job:
     def __init__(self, lab: Lab, command: str, exec_id: str, stream: Iterator[bytes]) -> None:
         self.lab = lab
         self.command = command
+        self._write = lab.writer()  # the transcript of the part that started it
         self._exec_id = exec_id
         self._stream = stream
         self._output: list[str] = []
@@ -226,7 +272,7 @@ class Job:
             raise self._error
         if self.exit_code is None:
             self.exit_code = self.lab.engine.exec_exit_code(self._exec_id)
-            self.lab.write(f"[1]+  Exit {self.exit_code}  {self.command}\n")
+            self._write(f"[1]+  Exit {self.exit_code}  {self.command}\n")
             if self.lab.exit_code is None:  # the run's first job is the scenario's script
                 self.lab.exit_code = self.exit_code
         return self.exit_code
@@ -242,7 +288,7 @@ class Job:
                     if "\n" not in header:
                         continue
                     line, text = header.split("\n", 1)
-                    self.lab.write(line + "\n")
+                    self._write(line + "\n")
                     announced = re.fullmatch(r"\[1\] (\d+)", line)
                     with self._changed:
                         self._pid = int(announced.group(1)) if announced else -1
@@ -250,7 +296,7 @@ class Job:
                 with self._changed:
                     self._output.append(text)
                     self._changed.notify_all()
-                self.lab.write(text)
+                self._write(text)
         except BaseException as exc:  # the box was removed under us, or the engine left
             self._error = exc
         finally:
