@@ -32,10 +32,12 @@ Table = tuple[Process, ...]
 HOME = "/root"  # where the scenario's files are, and where its commands run (the seed's `~`)
 HELPER_DIR = proctable.HELPER_MARK.rstrip("/")  # /opt/sandbox: the controller's own files
 PROBE = Path(__file__).with_name("probe.py")
+LINE_BUFFER = Path(__file__).with_name("linebuffer.py")
 ENVIRONMENT = {
     "HOME": HOME,
     "LANG": "C.UTF-8",  # the seed prints Chinese
-    "PYTHONUNBUFFERED": "1",  # so its prints arrive when they happen, not at exit
+    # Its sitecustomize.py makes prints line-buffered, as on a terminal (see linebuffer.py).
+    "PYTHONPATH": f"{HELPER_DIR}/python",
     "PYTHONDONTWRITEBYTECODE": "1",
     "COLUMNS": "160",
 }
@@ -121,7 +123,11 @@ class Lab:
 
     def _payload(self) -> dict[str, bytes]:
         """The scenario's files in the home folder, the probe in /opt/sandbox."""
-        files = {f"{HELPER_DIR.lstrip('/')}/probe.py": PROBE.read_bytes()}
+        helpers = HELPER_DIR.lstrip("/")
+        files = {
+            f"{helpers}/probe.py": PROBE.read_bytes(),
+            f"{helpers}/python/sitecustomize.py": LINE_BUFFER.read_bytes(),
+        }
         files.update({f"{HOME.lstrip('/')}/{name}": data for name, data in self.files.items()})
         return files
 
