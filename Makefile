@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SANDBOX := $(PY) -m sandbox
 
 .DEFAULT_GOAL := help
-.PHONY: help venv engine image setup zombie list test unit integration lint bench clean
+.PHONY: help venv engine image setup zombie list golden test unit lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ list: $(STAMP) ## list the scenarios and PID 1 modes
 zombie: image ## the seed's zombie demo under noreap and tini, with its checks
 	$(SANDBOX) run zombie
 
+golden: image ## rewrite every scenario's golden transcripts from fresh runs
+	$(SANDBOX) golden
+
 test: lint image ## lint, type-check, then unit and integration tests (real engine)
 	$(PY) -m pytest
 
@@ -47,6 +50,8 @@ lint: $(STAMP) ## ruff and mypy
 	$(PY) -m ruff check . scenarios/*/scenario.py
 	$(PY) -m ruff format --check . scenarios/*/scenario.py
 	$(PY) -m mypy
+	@for declaration in scenarios/*/scenario.py benchmarks/scenarios/*/scenario.py; do \
+	  $(PY) -m mypy --no-error-summary $$declaration || exit 1; done
 
 bench: image ## the controller's wall time against a bare `docker run`
 	$(PY) benchmarks/bench.py

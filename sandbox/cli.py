@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from sandbox import image, provision
+from sandbox import golden, image, provision
 from sandbox.engine import Engine
 from sandbox.errors import ImageError, SandboxError, UsageError
 from sandbox.inits import DEFAULT_INITS, INITS, get_init
@@ -61,10 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     inits = [get_init(name) for name in (args.init or DEFAULT_INITS)]
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError(f"--timeout must be positive, not {args.timeout:g}")
-    engine = Engine.connect()
-    ref = image.image_ref()
-    if engine.image_id(ref) is None:
-        raise ImageError(f"the engine has no sandbox image {ref}", "build it with `make image`")
+    engine, ref = _engine_and_image()
     results = []
     for init in inits:
         result = run_scenario(engine, ref, scenario, init, timeout_s=args.timeout)
@@ -78,6 +75,34 @@ def cmd_run(args: argparse.Namespace) -> int:
         data = results[0].to_dict() if len(results) == 1 else [r.to_dict() for r in results]
         write_atomic(args.json, to_json(data))
     return 0 if all(r.ok for r in results) else 1
+
+
+def cmd_golden(args: argparse.Namespace) -> int:
+    scenarios = [find(name, args.scenarios) for name in args.names] or list(
+        load_all(args.scenarios).values()
+    )
+    engine, ref = _engine_and_image()
+    failed = 0
+    for scenario in scenarios:
+        for init in (get_init(name) for name in DEFAULT_INITS):
+            result = run_scenario(engine, ref, scenario, init)
+            target = golden.path(scenario, init.name)
+            if not result.ok:
+                failed += 1
+                print(f"{scenario.name} under {init.name} failed: {target} left as it was")
+                print(render_run(result, scenario))
+                continue
+            write_atomic(target, golden.normalize(result.transcript, scenario.golden_masks))
+            print(f"wrote {target}")
+    return 1 if failed else 0
+
+
+def _engine_and_image() -> tuple[Engine, str]:
+    engine = Engine.connect()
+    ref = image.image_ref()
+    if engine.image_id(ref) is None:
+        raise ImageError(f"the engine has no sandbox image {ref}", "build it with `make image`")
+    return engine, ref
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,7 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, metavar="SECONDS", help="bound on each run")
     run.set_defaults(func=cmd_run)
 
-    for sub in (listing, run):
+    rewrite = commands.add_parser(
+        "golden", help="rewrite the golden transcripts from fresh runs (both PID 1 modes)"
+    )
+    rewrite.add_argument("names", nargs="*", metavar="SCENARIO", help="default: all of them")
+    rewrite.set_defaults(func=cmd_golden)
+
+    for sub in (listing, run, rewrite):
         sub.add_argument(
             "--scenarios",
             type=Path,

@@ -42,6 +42,7 @@ ENVIRONMENT = {
     "COLUMNS": "160",
 }
 DEFAULT_WAIT_S = 10.0
+CONTAINER_MARK = "# ── a fresh container"  # begins each container's part of a transcript
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class Lab:
             pids_limit=pids_limit,
         )
         box: Box | None = None
+        self.write(f"\n{CONTAINER_MARK} (PID 1: {' '.join(self.init.command)})\n")
         try:
             self.engine.start(container_id)
             # Into the running container: its root filesystem is mounted already, so one

@@ -38,6 +38,9 @@ class Scenario:
     expectations: tuple[Expectation, ...]
     drive: Callable[[Lab], None]
     timeout_s: float = 60.0  # the whole run's wall-clock bound
+    # Extra (regex, replacement) masks for the golden transcript: what a scenario's own
+    # output has that changes from run to run (a duration, a racy order).
+    golden_masks: tuple[tuple[str, str], ...] = ()
     directory: Path = field(default=Path("."), compare=False)
 
     def files(self) -> dict[str, bytes]:

@@ -4,7 +4,7 @@ skip when no engine answers on a developer's machine, and fail in CI (CI=true)."
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,10 @@ import pytest
 from sandbox import image
 from sandbox.engine import Engine
 from sandbox.errors import EngineUnavailable
+from sandbox.inits import get_init
+from sandbox.model import RunResult
+from sandbox.runner import run_scenario
+from sandbox.scenario import find
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 INTEGRATION = Path(__file__).parent / "integration"
@@ -53,3 +57,19 @@ def no_leftovers(engine: Engine) -> Iterator[None]:
     yield
     left = set(engine.containers_labelled()) - before
     assert not left, f"containers left behind: {sorted(c[:12] for c in left)}"
+
+
+@pytest.fixture(scope="session")
+def scenario_run(engine: Engine, image_ref: str) -> Callable[[str, str], RunResult]:
+    """Runs a catalogue scenario under a PID 1 mode once per session; later calls reuse it."""
+    results: dict[tuple[str, str], RunResult] = {}
+
+    def run(name: str, init: str) -> RunResult:
+        if (name, init) not in results:
+            before = set(engine.containers_labelled())
+            results[name, init] = run_scenario(engine, image_ref, find(name), get_init(init))
+            left = set(engine.containers_labelled()) - before
+            assert not left, f"{name} under {init} left containers behind: {sorted(left)}"
+        return results[name, init]
+
+    return run

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from sandbox.engine import Engine
-from sandbox.inits import get_init
 from sandbox.model import RunResult
 from sandbox.proctable import find, parse_ps_aux, parse_top_tasks, zombies
 from sandbox.report import render_run
-from sandbox.runner import HOST_CHECK, run_scenario
+from sandbox.runner import HOST_CHECK
 from sandbox.scenario import find as find_scenario
 
 SCENARIO = find_scenario("zombie")
 
 
-@pytest.fixture(scope="module", params=["noreap", "tini"])
-def run(request: pytest.FixtureRequest, engine: Engine, image_ref: str) -> RunResult:
-    before = set(engine.containers_labelled())
-    result = run_scenario(engine, image_ref, SCENARIO, get_init(request.param))
-    assert set(engine.containers_labelled()) <= before, "the run left a container behind"
-    return result
+@pytest.fixture(params=["noreap", "tini"])
+def run(request: pytest.FixtureRequest, scenario_run: Callable[[str, str], RunResult]) -> RunResult:
+    return scenario_run("zombie", request.param)
 
 
 def test_every_check_holds_as_declared(run: RunResult) -> None:

@@ -1,0 +1,95 @@
+"""Golden transcripts: a scenario's transcript as it must read, minus what changes per run.
+
+What is masked: the columns of `ps aux` that change from run to run (%CPU, %MEM, START,
+TIME, and VSZ/RSS of live processes; a zombie's 0/0 stays), the clock, load and memory
+lines of `top`, its running/sleeping split, and whatever the scenario's `golden_masks`
+name. PIDs are renamed P2, P3, ... in order of first appearance: they are not the same
+from run to run, because `docker exec` runs runc's Go init inside the container's PID
+namespace and its threads take a varying number of PIDs (6 to 8 before the first exec'd
+process, measured). PID 1 stays PID 1. The golden file is kept beside the scenario, in
+golden/<init>.txt; `make golden` rewrites them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from sandbox.lab import CONTAINER_MARK
+from sandbox.scenario import Scenario
+
+PS_AUX_ROW = re.compile(
+    r"^(?P<user>\S+)\s+(?P<pid>\d+)\s+\S+\s+\S+\s+(?P<vsz>\d+)\s+(?P<rss>\d+)\s+(?P<tty>\S+)\s+"
+    r"(?P<stat>\S+)\s+\S+\s+\d+:\d+\s+(?P<cmd>.*)$"
+)
+TOP_VOLATILE = re.compile(r"^(top - |%Cpu\(s\):|[KMG]iB (Mem|Swap)\s*:)")
+TASKS = re.compile(
+    r"^Tasks:\s*(\d+) total,\s*\d+ running,\s*\d+ sleeping,\s*(\d+) stopped,\s*(\d+) zombie"
+)
+NOT_PIDS = re.compile(r"^(Tasks:|\[1\]\+  Exit )")
+# A whole number of 6 or more, not part of a decimal, a time, a negative number or a word.
+PID_LIKE = re.compile(r"(?<![\d.:\-\w])(?:[6-9]|[1-9]\d+)(?![\d.:\w])")
+
+
+def path(scenario: Scenario, init: str) -> Path:
+    return scenario.directory / "golden" / f"{init}.txt"
+
+
+def normalize(transcript: str, masks: Iterable[tuple[str, str]] = ()) -> str:
+    """The transcript with everything that changes from run to run masked or renamed."""
+    for pattern, replacement in masks:
+        transcript = re.sub(pattern, replacement, transcript, flags=re.MULTILINE)
+    lines: list[str] = []
+    segment: list[str] = []
+    for line in transcript.splitlines():
+        if line.startswith(CONTAINER_MARK):  # PIDs start afresh in each container
+            lines += _rename_pids(segment)
+            segment = []
+        segment.append(_mask(line))
+    lines += _rename_pids(segment)
+    return "\n".join(lines) + "\n"
+
+
+def _mask(line: str) -> str:
+    if row := PS_AUX_ROW.match(line):
+        zombie = row["stat"].startswith("Z")
+        size = f"{row['vsz']} {row['rss']}" if zombie else "VSZ RSS"
+        return (
+            f"{row['user']} {row['pid']} %CPU %MEM {size} {row['tty']} {row['stat']} "
+            f"START TIME {row['cmd']}"
+        )
+    if TOP_VOLATILE.match(line):
+        return line.split(" - " if line.startswith("top") else ":")[0] + " ..."
+    if tasks := TASKS.match(line):
+        total, stopped, zombie = tasks.groups()
+        return f"Tasks: {total} total, {stopped} stopped, {zombie} zombie"
+    return line
+
+
+def _rename_pids(lines: list[str]) -> list[str]:
+    """Numbers that can be PIDs (whole numbers from 6 up: runc takes 2-5) become P1, P2..."""
+    names: dict[str, str] = {}
+
+    def rename(match: re.Match[str]) -> str:
+        return names.setdefault(match.group(0), f"P{len(names) + 1}")
+
+    return [line if NOT_PIDS.match(line) else PID_LIKE.sub(rename, line) for line in lines]
+
+
+def differences(scenario: Scenario, init: str, transcript: str) -> list[str]:
+    """A unified diff of the golden file against this transcript (empty: they agree)."""
+    golden = path(scenario, init)
+    if not golden.is_file():
+        return [f"no golden file {golden}: run `make golden`"]
+    actual = normalize(transcript, scenario.golden_masks)
+    return list(
+        difflib.unified_diff(
+            golden.read_text().splitlines(),
+            actual.splitlines(),
+            fromfile=str(golden),
+            tofile="this run",
+            lineterm="",
+        )
+    )
