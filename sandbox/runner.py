@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 import uuid
@@ -16,7 +17,9 @@ from sandbox.lab import Lab, Observation
 from sandbox.model import CheckResult, Expectation, Process, RunResult, Snapshot
 from sandbox.scenario import Scenario
 
-SESSION = uuid.uuid4().hex[:12]  # this controller process; on every container it starts
+# This controller's session, on every container it starts: new per process, unless the
+# caller groups several processes under one (SANDBOX_SESSION, e.g. a test suite or CI job).
+SESSION = os.environ.get("SANDBOX_SESSION") or uuid.uuid4().hex[:12]
 HOST_CHECK = "host-view-agrees"
 
 

@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 
 from sandbox import image
-from sandbox.engine import Engine
+from sandbox.engine import LABEL, Engine
 from sandbox.errors import EngineUnavailable
 from sandbox.inits import get_init
 from sandbox.model import RunResult
-from sandbox.runner import run_scenario
+from sandbox.runner import SESSION, run_scenario
 from sandbox.scenario import find
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+os.environ["SANDBOX_SESSION"] = SESSION  # the CLI runs the tests start join this session
 INTEGRATION = Path(__file__).parent / "integration"
 
 
@@ -50,12 +51,22 @@ def image_ref(engine: Engine) -> str:
     return ref
 
 
+def ours(engine: Engine) -> set[str]:
+    """This test session's containers (its subprocesses share the session: SANDBOX_SESSION)."""
+    return set(engine.containers_labelled(**{f"{LABEL}.session": SESSION}))
+
+
+@pytest.fixture
+def our_containers(engine: Engine) -> Callable[[], set[str]]:
+    return lambda: ours(engine)
+
+
 @pytest.fixture
 def no_leftovers(engine: Engine) -> Iterator[None]:
-    """Fails the test if it leaves any of the project's containers behind."""
-    before = set(engine.containers_labelled())
+    """Fails the test if it leaves any of its containers behind."""
+    before = ours(engine)
     yield
-    left = set(engine.containers_labelled()) - before
+    left = ours(engine) - before
     assert not left, f"containers left behind: {sorted(c[:12] for c in left)}"
 
 
@@ -66,9 +77,9 @@ def scenario_run(engine: Engine, image_ref: str) -> Callable[[str, str], RunResu
 
     def run(name: str, init: str) -> RunResult:
         if (name, init) not in results:
-            before = set(engine.containers_labelled())
+            before = ours(engine)
             results[name, init] = run_scenario(engine, image_ref, find(name), get_init(init))
-            left = set(engine.containers_labelled()) - before
+            left = ours(engine) - before
             assert not left, f"{name} under {init} left containers behind: {sorted(left)}"
         return results[name, init]
 

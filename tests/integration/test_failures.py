@@ -93,7 +93,11 @@ def test_ctrl_c_inside_a_run_removes_the_container(
 @pytest.mark.usefixtures("no_leftovers")
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_cli_interrupted_mid_run_exits_cleanly(
-    tmp_path: Path, engine: Engine, image_ref: str, signum: int, code: int
+    tmp_path: Path,
+    our_containers: Callable[[], set[str]],
+    image_ref: str,
+    signum: int,
+    code: int,
 ) -> None:
     folder = tmp_path / "scenarios" / "never"
     folder.mkdir(parents=True)
@@ -108,7 +112,7 @@ def test_cli_interrupted_mid_run_exits_cleanly(
         "SCENARIO = Scenario(name='never', title='t', summary='s', explanation='e', drive=drive,\n"
         "    expectations=(expect('never', 'c', noreap=True, tini=True),))\n"
     )
-    before = set(engine.containers_labelled())
+    before = our_containers()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -130,9 +134,7 @@ def test_cli_interrupted_mid_run_exits_cleanly(
     )
     try:
         wait_until(
-            lambda: (
-                set(engine.containers_labelled(**{"io.process-sandbox.scenario": "never"})) - before
-            ),
+            lambda: our_containers() - before,
             bool,
             timeout_s=30,
             what="the run's container to exist",
