@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from sandbox import golden, image, provision
+from sandbox import byo, golden, image, provision
 from sandbox.engine import Engine
 from sandbox.errors import ImageError, SandboxError, UsageError
 from sandbox.inits import DEFAULT_INITS, INITS, get_init
@@ -57,10 +57,13 @@ def cmd_image(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    scenario = find(args.scenario, args.scenarios)
-    inits = [get_init(name) for name in (args.init or DEFAULT_INITS)]
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError(f"--timeout must be positive, not {args.timeout:g}")
+    if byo.is_path(args.scenario):
+        scenario = byo.scenario_for(Path(args.scenario), args.timeout)
+    else:
+        scenario = find(args.scenario, args.scenarios)
+    inits = [get_init(name) for name in (args.init or DEFAULT_INITS)]
     engine, ref = _engine_and_image()
     results = []
     for init in inits:
@@ -121,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(func=cmd_image)
 
     run = commands.add_parser("run", help="run a scenario under one or more PID 1 modes")
-    run.add_argument("scenario", help="a scenario name (see `list`)")
+    run.add_argument(
+        "scenario", help="a scenario name (see `list`), or the path of a script of your own"
+    )
     run.add_argument(
         "--init",
         action="append",

@@ -23,7 +23,7 @@ from sandbox import proctable
 from sandbox.engine import Engine
 from sandbox.errors import ConditionTimeout, SandboxError, ScenarioError
 from sandbox.inits import InitMode
-from sandbox.model import Process, Snapshot
+from sandbox.model import Process, Sample, Snapshot
 from sandbox.waiting import Timeout, wait_until
 
 T = TypeVar("T")
@@ -75,6 +75,7 @@ class Lab:
         self.snapshots: list[Snapshot] = []
         self.observations: dict[str, Observation] = {}
         self.facts: dict[str, int | float | str] = {}
+        self.timeline: list[Sample] = []
         self.host_differences: list[str] = []
         self.host_view: str = ""
         self.exit_code: int | None = None
@@ -259,6 +260,11 @@ class Job:
             raise self.lab.gave_up(f"`{self.command}` to print {what!r}", timeout_s, limit, output)
         return output
 
+    @property
+    def running(self) -> bool:
+        """Whether the job's shell is still there (its output stream open)."""
+        return self._thread.is_alive()
+
     def pid(self, timeout_s: float = DEFAULT_WAIT_S) -> int:
         """The command's PID, as its shell announced it (`[1] PID`)."""
         limit = self.lab.remaining(timeout_s)
@@ -377,17 +383,30 @@ class Box:
         self, what: str, found: Callable[[Table], T | None], timeout_s: float = DEFAULT_WAIT_S
     ) -> T:
         """Poll the process table until `found(table)` returns something; return that."""
-        read = self.host_processes if self.host_view else self.processes
         limit = self.lab.remaining(timeout_s)
         try:
             table = wait_until(
-                lambda: read() or (), lambda t: found(t) is not None, timeout_s=limit, what=what
+                self.table, lambda t: found(t) is not None, timeout_s=limit, what=what
             )
         except Timeout as exc:
             raise self.lab.gave_up(what, timeout_s, limit, exc.last) from None
         value = found(table)
         assert value is not None
         return value
+
+    def table(self) -> Table:
+        """The table as the cheapest view reads it: the host's /proc where it can, else inside."""
+        if self.host_view:
+            return self.host_processes() or ()
+        return self.processes()
+
+    def sample(self) -> Table:
+        """Read the table and add its counts to the run's timeline."""
+        table = self.table()
+        self.lab.timeline.append(
+            Sample(round(self.lab.elapsed(), 3), len(table), len(proctable.zombies(table)))
+        )
+        return table
 
     def stays(
         self, what: str, holds: Callable[[Table], bool], window_s: float
@@ -397,11 +416,10 @@ class Box:
         For claims like "the zombie is still there": the window is the bound within which a
         reaping init would have acted (see the scenario's declared window).
         """
-        read = self.host_processes if self.host_view else self.processes
         started = time.monotonic()
         try:
             last = wait_until(
-                lambda: read() or (),
+                self.table,
                 lambda t: not holds(t),
                 timeout_s=window_s,
                 what=what,

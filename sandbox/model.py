@@ -33,6 +33,15 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class Sample:
+    """The process table's size at one moment of a run (for plots of counts over time)."""
+
+    at_s: float  # seconds since the run started
+    processes: int
+    zombies: int
+
+
+@dataclass(frozen=True)
 class Expectation:
     """A claim a scenario makes, and whether it should hold under each PID 1 mode."""
 
@@ -70,6 +79,7 @@ class RunResult:
     image: str = ""
     # Figures the run measured, by name (e.g. "oversold": 7, "forks_before_eagain": 31).
     facts: dict[str, int | float | str] = field(default_factory=dict, hash=False)
+    timeline: tuple[Sample, ...] = ()  # sampled counts, where the scenario watched them
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

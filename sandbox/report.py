@@ -44,6 +44,9 @@ def render_run(result: RunResult, scenario: Scenario) -> str:
     ]
     if result.error:
         parts.append(f"  ✗ run stopped early: {result.error}")
+    if result.facts:
+        parts.append(_rule("figures", "-"))
+        parts += [f"  {name}: {value}" for name, value in result.facts.items()]
     parts.append(
         f"{'OK' if result.ok else 'FAILED'}: {scenario.name} under {result.init}, "
         f"exit code {result.exit_code}, {result.duration_s:.1f} s"

@@ -81,6 +81,7 @@ def run_scenario(
         host_view=lab.host_view,
         image=image,
         facts=dict(lab.facts),
+        timeline=tuple(lab.timeline),
     )
 
 

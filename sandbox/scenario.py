@@ -42,9 +42,12 @@ class Scenario:
     # output has that changes from run to run (a duration, a racy order).
     golden_masks: tuple[tuple[str, str], ...] = ()
     directory: Path = field(default=Path("."), compare=False)
+    only: tuple[str, ...] = ()  # copy just these files of `directory` (bring your own)
 
     def files(self) -> dict[str, bytes]:
         """The scripts a container gets in its home folder: all but the declaration."""
+        if self.only:
+            return {name: (self.directory / name).read_bytes() for name in self.only}
         return {
             path.name: path.read_bytes()
             for path in sorted(self.directory.iterdir())

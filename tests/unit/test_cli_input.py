@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +61,37 @@ def test_list_names_every_scenario_and_mode() -> None:
     for name in load_all():
         assert f"\n{name} " in f"\n{done.stdout}"
     assert "noreap" in done.stdout and "tini" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (None, "missing.py", "no such file: {path}"),
+        (b"hello\n", "notes", "cannot tell how to run {path}: name it .py or .sh"),
+        (b"\x7fELF\x00\x01garbage", "garbage.py", "{path} is not a script (it holds binary data)"),
+        (b"#" * (1024 * 1024 + 1), "huge.py", "{path} is 1048577 bytes; scripts of up to"),
+    ],
+)
+def test_bring_your_own_bad_scripts(
+    tmp_path: Path, content: bytes | None, name: str, message: str
+) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    done = sandbox("run", str(path))
+    assert done.returncode == 2
+    assert done.stderr.startswith("sandbox: " + message.format(path=path)), done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+def test_bring_your_own_directory_and_unreadable(tmp_path: Path) -> None:
+    done = sandbox("run", str(tmp_path) + "/")
+    assert (done.returncode, done.stderr) == (
+        2,
+        f"sandbox: {tmp_path} is a directory; give a script (.py, .sh, or one with #!)\n",
+    )
+    if os.geteuid() != 0:  # root reads anything
+        secret = tmp_path / "secret.py"
+        secret.write_text("print(1)\n")
+        secret.chmod(0)
+        assert sandbox("run", str(secret)).stderr == f"sandbox: {secret} is not readable\n"

@@ -1,0 +1,82 @@
+"""`python -m sandbox run PATH`: scripts the project has never seen, watched and reported."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ORPHANS = """\
+#!/bin/sh
+# Leaves two orphans behind: each subshell starts a short sleep in the background and exits.
+(sleep 0.2 &)
+(sleep 0.2 &)
+sleep 1
+echo done
+"""
+
+pytestmark = pytest.mark.usefixtures("image_ref", "no_leftovers")
+
+
+def run(script: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], Any]:
+    out = script.parent / "out.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "run",
+            str(script),
+            "--json",
+            str(out),
+            *args,
+            "--results",
+            str(script.parent / "results"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ},
+    )
+    return done, json.loads(out.read_text()) if out.exists() else None
+
+
+def test_orphans_stay_zombies_under_noreap_and_are_reaped_under_tini(tmp_path: Path) -> None:
+    script = tmp_path / "orphans.sh"
+    script.write_text(ORPHANS)
+    script.chmod(0o644)  # not executable: the controller runs it with sh
+    done, (noreap, tini) = run(script)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert noreap["facts"]["zombies_left_with_ppid_1"] == 2
+    assert noreap["facts"]["adopted_by_pid1"] == 2
+    assert tini["facts"]["zombies_left"] == 0
+    assert "done" in noreap["transcript"] and noreap["exit_code"] == 0
+    left = [p for p in noreap["snapshots"][-1]["processes"] if p["state"] == "Z"]
+    assert [(p["ppid"], p["cmd"]) for p in left] == [(1, "[sleep] <defunct>")] * 2
+    assert len(noreap["timeline"]) >= 5 and max(s["zombies"] for s in noreap["timeline"]) >= 2
+
+
+def test_a_script_that_never_ends_is_stopped_at_its_timeout(tmp_path: Path) -> None:
+    script = tmp_path / "forever.py"
+    script.write_text("import time\nprint('started', flush=True)\nwhile True:\n    time.sleep(1)\n")
+    done, result = run(script, "--init", "tini", "--timeout", "2")
+    assert done.returncode == 1
+    assert result["ok"] is False
+    assert result["error"] == (
+        "timed out: the run's 2 s bound ran out while waiting for `python3 forever.py` to end"
+    )
+    assert "started" in result["transcript"]
+    assert any(p["cmd"] == "python3 forever.py" for p in result["snapshots"][-1]["processes"])
+
+
+def test_a_script_with_a_shebang_and_no_suffix_runs(tmp_path: Path) -> None:
+    script = tmp_path / "hello"
+    script.write_text("#!/bin/sh\necho hello from $0\n")
+    done, result = run(script, "--init", "noreap")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "hello from ./hello" in result["transcript"]
