@@ -34,8 +34,13 @@ setup: image ## everything `make zombie` and `make test` need
 list: $(STAMP) ## list the scenarios and PID 1 modes
 	$(SANDBOX) list
 
-zombie: image ## the seed's zombie demo under noreap and tini, with its checks
-	$(SANDBOX) run zombie
+# One target per scenario folder: `make zombie`, `make orphan`, ... (`make list` names them).
+SCENARIOS := $(patsubst scenarios/%/scenario.py,%,$(wildcard scenarios/*/scenario.py))
+.PHONY: $(SCENARIOS)
+$(SCENARIOS): image
+	$(SANDBOX) run $@
+
+zombie: ## the seed's zombie demo under noreap and tini, with its checks (and so on: make list)
 
 golden: image ## rewrite every scenario's golden transcripts from fresh runs
 	$(SANDBOX) golden
