@@ -77,7 +77,8 @@ class Lab:
         self.facts: dict[str, int | float | str] = {}
         self.timeline: list[Sample] = []
         self.host_differences: list[str] = []
-        self.host_view: str = ""
+        self.host_view: str = ""  # how the host's view was used, for the result
+        self.host_checked = False  # whether any snapshot was compared with the host's view
         self.exit_code: int | None = None
         self._transcript: list[str] = []
         self._lock = threading.Lock()
@@ -105,6 +106,7 @@ class Lab:
             self.engine.put_files(container_id, "/", self._payload())
             init_pid = int(self.engine.state(container_id).get("Pid") or 0)
             host = proctable.host_can_see(container_id, init_pid)
+            self.host_checked = self.host_checked or host
             if not self.host_view:
                 self.host_view = (
                     "read from the host's /proc and compared at every snapshot"

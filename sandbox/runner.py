@@ -65,7 +65,7 @@ def run_scenario(
             error = f"timed out: {exc.message}"
             _record_last_state(lab, exc.last_state)
     checks = evaluate(scenario.expectations, lab.observations, init.name, stopped_by=error)
-    if lab.host_view.startswith("read"):
+    if lab.host_checked:
         checks += (_host_check(lab),)
     ok = error is None and all(c.ok for c in checks)
     return RunResult(
