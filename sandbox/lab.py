@@ -43,6 +43,7 @@ ENVIRONMENT = {
 }
 DEFAULT_WAIT_S = 10.0
 CONTAINER_MARK = "# ── a fresh container"  # begins each container's part of a transcript
+GREPS_PS = re.compile(r"^ps aux\s*\|\s*grep ")  # `ps aux | grep X`: grep lists itself
 
 
 @dataclass(frozen=True)
@@ -320,6 +321,11 @@ class Job:
                 self._changed.notify_all()
 
 
+def _shows_grep(ps_output: str) -> bool:
+    _, rows = proctable.parse_ps_aux(ps_output)
+    return any(row.command.startswith("grep") for row in rows)
+
+
 def _matches(pattern: str) -> Callable[[str], bool]:
     regex = re.compile(pattern)
     return lambda output: regex.search(output) is not None
@@ -357,14 +363,38 @@ class Box:
         line (`sh -c eval "$SANDBOX_CMD" /opt/sandbox/sh`) never matches what it greps for.
         """
         self.lab.write(f"$ {command}\n")
+        output = self._shell(command)
+        self.lab.write(output)
+        return output
+
+    def _shell(self, command: str) -> str:
         result = self.lab.engine.exec_run(
             self.container_id,
             ["sh", "-c", 'eval "$SANDBOX_CMD"', f"{HELPER_DIR}/sh"],
             environment={**ENVIRONMENT, "SANDBOX_CMD": command},
             working_dir=HOME,
         )
-        self.lab.write(result.output)
         return result.output
+
+    def type_ps_grep(self, command: str, attempts: int = 5) -> str:
+        """Type `ps ... | grep X` until its output shows grep's own line, as the seed's does.
+
+        The shell starts ps and grep together, and now and then ps reads /proc before grep
+        has been exec'd (it is then a copy of the shell, not yet `grep X`): that output
+        lacks the grep line. Typed again, as a learner would, it shows it. Only the last
+        output is kept; the retypes are counted in the fact `ps_grep_retyped`.
+        """
+        self.lab.write(f"$ {command}\n")
+        output = self._shell(command)
+        retyped = 0
+        while retyped < attempts - 1 and not _shows_grep(output):
+            retyped += 1
+            output = self._shell(command)
+        if retyped:
+            total = int(self.lab.facts.get("ps_grep_retyped", 0)) + retyped
+            self.lab.fact("ps_grep_retyped", total)
+        self.lab.write(output)
+        return output
 
     def processes(self) -> Table:
         """The container's process table, read with psutil inside it (controller's own left out)."""
@@ -434,7 +464,11 @@ class Box:
     def capture(self, label: str, *commands: str) -> Snapshot:
         """Type `commands` as a learner would, then read the table (inside, and from the host)."""
         self.lab.say(f"snapshot: {label}")
-        texts = [f"$ {command}\n{self.type(command)}" for command in commands]
+        texts = [
+            f"$ {command}\n"
+            + (self.type_ps_grep(command) if GREPS_PS.match(command) else self.type(command))
+            for command in commands
+        ]
         inside = self.processes()
         host = self.host_processes()
         if host is not None:
