@@ -29,8 +29,9 @@ TASKS = re.compile(
     r"^Tasks:\s*(\d+) total,\s*\d+ running,\s*\d+ sleeping,\s*(\d+) stopped,\s*(\d+) zombie"
 )
 NOT_PIDS = re.compile(r"^(Tasks:|\[1\]\+  Exit )")
-# A whole number of 6 or more, not part of a decimal, a time, a negative number or a word.
-PID_LIKE = re.compile(r"(?<![\d.:\-\w])(?:[6-9]|[1-9]\d+)(?![\d.:\w])")
+# A whole number of 6 or more, not part of a decimal, a time, a negative number or a word,
+# nor an errno (`[Errno 11]`) or a count a scenario's mask marked with `#` (`#29`).
+PID_LIKE = re.compile(r"(?<![\d.:\-\w#])(?<!Errno )(?:[6-9]|[1-9]\d+)(?![\d.:\w])")
 
 
 def path(scenario: Scenario, init: str) -> Path:
@@ -56,8 +57,10 @@ def _mask(line: str) -> str:
     if row := PS_AUX_ROW.match(line):
         zombie = row["stat"].startswith("Z")
         size = f"{row['vsz']} {row['rss']}" if zombie else "VSZ RSS"
+        # The learner's own grep/ps is running or about to sleep: either is right.
+        stat = "STAT" if row["cmd"].startswith(("grep ", "ps ")) else row["stat"]
         return (
-            f"{row['user']} {row['pid']} %CPU %MEM {size} {row['tty']} {row['stat']} "
+            f"{row['user']} {row['pid']} %CPU %MEM {size} {row['tty']} {stat} "
             f"START TIME {row['cmd']}"
         )
     if TOP_VOLATILE.match(line):

@@ -84,6 +84,9 @@ class Lab:
         self._transcript: list[str] = []
         self._lock = threading.Lock()
         self._local = threading.local()
+        # Held while a command is typed and its output written: what background jobs print
+        # meanwhile waits, and lands after that output, not in the middle of it.
+        self.terminal = threading.RLock()
 
     # -- what a scenario calls -----------------------------------------------------------
 
@@ -226,7 +229,13 @@ class Job:
     def __init__(self, lab: Lab, command: str, exec_id: str, stream: Iterator[bytes]) -> None:
         self.lab = lab
         self.command = command
-        self._write = lab.writer()  # the transcript of the part that started it
+        write = lab.writer()  # to the transcript of the part that started it
+
+        def write_between_commands(text: str) -> None:
+            with lab.terminal:  # never inside a typed command's output
+                write(text)
+
+        self._write = write_between_commands
         self._exec_id = exec_id
         self._stream = stream
         self._output: list[str] = []
@@ -362,9 +371,10 @@ class Box:
         The command reaches the shell through the environment, so the shell's own command
         line (`sh -c eval "$SANDBOX_CMD" /opt/sandbox/sh`) never matches what it greps for.
         """
-        self.lab.write(f"$ {command}\n")
-        output = self._shell(command)
-        self.lab.write(output)
+        with self.lab.terminal:
+            self.lab.write(f"$ {command}\n")
+            output = self._shell(command)
+            self.lab.write(output)
         return output
 
     def _shell(self, command: str) -> str:
@@ -384,16 +394,17 @@ class Box:
         lacks the grep line. Typed again, as a learner would, it shows it. Only the last
         output is kept; the retypes are counted in the fact `ps_grep_retyped`.
         """
-        self.lab.write(f"$ {command}\n")
-        output = self._shell(command)
-        retyped = 0
-        while retyped < attempts - 1 and not _shows_grep(output):
-            retyped += 1
+        with self.lab.terminal:
+            self.lab.write(f"$ {command}\n")
             output = self._shell(command)
-        if retyped:
-            total = int(self.lab.facts.get("ps_grep_retyped", 0)) + retyped
-            self.lab.fact("ps_grep_retyped", total)
-        self.lab.write(output)
+            retyped = 0
+            while retyped < attempts - 1 and not _shows_grep(output):
+                retyped += 1
+                output = self._shell(command)
+            if retyped:
+                total = int(self.lab.facts.get("ps_grep_retyped", 0)) + retyped
+                self.lab.fact("ps_grep_retyped", total)
+            self.lab.write(output)
         return output
 
     def processes(self) -> Table:

@@ -191,4 +191,6 @@ whatever PID 1 is.""",
     ),
     drive=drive,
     timeout_s=60.0,
+    # Parent and child print at the same moment: either line may come first.
+    golden_masks=((r"^子 (\d+)\n主 (\d+)$", r"主 \2\n子 \1"),),
 )

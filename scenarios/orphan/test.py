@@ -1,0 +1,25 @@
+#coding:utf-8
+# The seed's 二:孤儿进程 test ("我们来测试一下"), ported from Python 2 to Python 3: its print
+# statements became print() calls printing the same words. os.fork is used directly, as in
+# the seed, so there is no multiprocessing start method to pin.
+# (Python 3 buffers stdout when it is a pipe: without PYTHONUNBUFFERED=1, which the sandbox
+# sets, 'im father ...' would still sit in the buffer at the fork and be printed twice.)
+import os
+import sys
+import time
+
+pid = os.getpid()
+ppid = os.getppid()
+print('im father', 'pid', pid, 'ppid', ppid)
+pid = os.fork()
+#执行pid=os.fork()则会生成一个子进程
+#返回值pid有两种值:
+#    如果返回的pid值为0,表示在子进程当中
+#    如果返回的pid值>0,表示在父进程当中
+if pid > 0:
+    print('father died..')
+    sys.exit(0)
+
+# 保证主线程退出完毕
+time.sleep(1)
+print('im child', os.getpid(), os.getppid())
