@@ -79,7 +79,7 @@ class Lab:
         self.timeline: list[Sample] = []
         self.host_differences: list[str] = []
         self.host_view: str = ""  # how the host's view was used, for the result
-        self.host_checked = False  # whether any snapshot was compared with the host's view
+        self.host_comparisons = 0  # snapshots compared with the host's view
         self.exit_code: int | None = None
         self._transcript: list[str] = []
         self._lock = threading.Lock()
@@ -110,7 +110,6 @@ class Lab:
             self.engine.put_files(container_id, "/", self._payload())
             init_pid = int(self.engine.state(container_id).get("Pid") or 0)
             host = proctable.host_can_see(container_id, init_pid)
-            self.host_checked = self.host_checked or host
             if not self.host_view:
                 self.host_view = (
                     "read from the host's /proc and compared at every snapshot"
@@ -483,6 +482,7 @@ class Box:
         inside = self.processes()
         host = self.host_processes()
         if host is not None:
+            self.lab.host_comparisons += 1
             self.lab.host_differences += [f"{label}: {d}" for d in proctable.compare(inside, host)]
         snapshot = Snapshot(label, "".join(texts), inside, host, round(self.lab.elapsed(), 3))
         self.lab.snapshots.append(snapshot)

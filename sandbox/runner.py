@@ -65,7 +65,7 @@ def run_scenario(
             error = f"timed out: {exc.message}"
             _record_last_state(lab, exc.last_state)
     checks = evaluate(scenario.expectations, lab.observations, init.name, stopped_by=error)
-    if lab.host_checked:
+    if lab.host_comparisons:
         checks += (_host_check(lab),)
     ok = error is None and all(c.ok for c in checks)
     return RunResult(
@@ -144,7 +144,7 @@ def evaluate(
 def _host_check(lab: Lab) -> CheckResult:
     agrees = not lab.host_differences
     detail = (
-        f"the host's /proc showed the same processes at all {len(lab.snapshots)} snapshots"
+        f"the host's /proc showed the same processes at all {lab.host_comparisons} snapshots"
         if agrees
         else "; ".join(lab.host_differences)
     )
