@@ -72,13 +72,19 @@ def _mask(line: str) -> str:
 
 
 def _rename_pids(lines: list[str]) -> list[str]:
-    """Numbers that can be PIDs (whole numbers from 6 up: runc takes 2-5) become P1, P2..."""
-    names: dict[str, str] = {}
+    """Numbers that can be PIDs (6 and up: runc takes 2-5) become P1, P2... in numeric order.
 
-    def rename(match: re.Match[str]) -> str:
-        return names.setdefault(match.group(0), f"P{len(names) + 1}")
-
-    return [line if NOT_PIDS.match(line) else PID_LIKE.sub(rename, line) for line in lines]
+    In numeric order, not order of appearance: the kernel hands out PIDs in the order the
+    processes were made, which is the scenario's own order, while the order they print in
+    may be a race (which worker says `is done` first).
+    """
+    renamed = [line for line in lines if not NOT_PIDS.match(line)]
+    numbers = sorted({int(n) for line in renamed for n in PID_LIKE.findall(line)})
+    names = {str(n): f"P{i}" for i, n in enumerate(numbers, start=1)}
+    return [
+        line if NOT_PIDS.match(line) else PID_LIKE.sub(lambda m: names[m.group(0)], line)
+        for line in lines
+    ]
 
 
 def differences(scenario: Scenario, init: str, transcript: str) -> list[str]:
