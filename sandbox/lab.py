@@ -149,7 +149,8 @@ class Lab:
 
     def say(self, text: str) -> None:
         """Narration in the transcript (a `# ...` line), like the tutorial's own comments."""
-        self.write(f"\n# {text}\n")
+        with self.terminal:
+            self.write(f"\n# {text}\n")
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -318,10 +319,12 @@ class Job:
                     with self._changed:
                         self._pid = int(announced.group(1)) if announced else -1
                         self._changed.notify_all()
+                # Into the transcript first: whoever waits for this output acts next, and
+                # what it types must come after the output in the transcript.
+                self._write(text)
                 with self._changed:
                     self._output.append(text)
                     self._changed.notify_all()
-                self._write(text)
         except BaseException as exc:  # the box was removed under us, or the engine left
             self._error = exc
         finally:
