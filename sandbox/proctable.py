@@ -112,6 +112,31 @@ def read_host(container_id: str) -> tuple[Process, ...]:
     return tuple(sorted(table, key=lambda p: p.pid))
 
 
+def pids_usage(init_host_pid: int) -> tuple[int, int] | None:
+    """(pids.current, pids.max) of the cgroup of host process `init_host_pid` (-1: no max).
+
+    The kernel's own count of a container's processes, zombies included: what
+    `--pids-limit` is checked against. None where this machine cannot read it.
+    """
+    try:
+        lines = Path(f"/proc/{init_host_pid}/cgroup").read_text().splitlines()
+        folders: list[Path] = []
+        for line in lines:
+            _, controllers, path = line.split(":", 2)
+            if "pids" in controllers.split(","):  # cgroup v1
+                folders.insert(0, Path("/sys/fs/cgroup/pids") / path.lstrip("/"))
+            elif controllers == "":  # cgroup v2
+                folders.append(Path("/sys/fs/cgroup") / path.lstrip("/"))
+        for folder in folders:
+            if (folder / "pids.current").is_file():
+                current = int((folder / "pids.current").read_text())
+                limit = (folder / "pids.max").read_text().strip()
+                return current, int(limit) if limit.isdigit() else -1
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def _namespace_pid(status: str) -> int:
     """The innermost PID of the `NSpid:` line of /proc/<pid>/status."""
     for line in status.splitlines():

@@ -19,11 +19,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 
 from sandbox.lab import Box, Lab, Table
 from sandbox.model import Snapshot
-from sandbox.proctable import HELPER_MARK, children_of, format_table, read_host, zombies
+from sandbox.proctable import (
+    HELPER_MARK,
+    children_of,
+    format_table,
+    pids_usage,
+    read_host,
+    zombies,
+)
 from sandbox.scenario import Scenario, expect
 
 PIDS_LIMIT = 32  # small, so the pile is quick to make and to read; far below the bound
@@ -34,40 +40,24 @@ FAILURE_LINE = re.compile(r"fork (\d+) failed: (\w+) \[Errno (\d+)\] ([^\n]*)\n"
 
 
 def all_children_zombies(parent: int, count: int) -> Callable[[Table], Table | None]:
-    """A finder for wait_for: the table once `count` children of `parent` are all zombies."""
+    """A finder for wait_for: the table once `count` children of `parent` are all zombies
+    and `parent` itself has gone to sleep (it prints its count, then sleeps)."""
 
     def found(table: Table) -> Table | None:
         kids = children_of(table, parent)
-        return table if len(kids) == count and all(k.state == "Z" for k in kids) else None
+        asleep = any(p.pid == parent and p.state == "S" for p in table)
+        return (
+            table if asleep and len(kids) == count and all(k.state == "Z" for k in kids) else None
+        )
 
     return found
 
 
 def pids_counter(lab: Lab, box: Box) -> tuple[int, int] | None:
-    """The kernel's (pids.current, pids.max) for the box's cgroup, read on the host.
-
-    None where the host cannot see it (a remote engine, another cgroup layout).
-    """
+    """The kernel's (pids.current, pids.max) for the box, or None where the host cannot see it."""
     if not box.host_view:
         return None
-    try:
-        pid = int(lab.engine.state(box.container_id).get("Pid") or 0)
-        lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
-        folders: list[Path] = []
-        for line in lines:
-            _, controllers, path = line.split(":", 2)
-            if "pids" in controllers.split(","):  # cgroup v1 (this machine)
-                folders.insert(0, Path("/sys/fs/cgroup/pids") / path.lstrip("/"))
-            elif controllers == "":  # cgroup v2
-                folders.append(Path("/sys/fs/cgroup") / path.lstrip("/"))
-        for folder in folders:
-            if (folder / "pids.current").is_file():
-                current = int((folder / "pids.current").read_text())
-                limit = (folder / "pids.max").read_text().strip()
-                return current, int(limit) if limit.isdigit() else -1
-    except (OSError, ValueError):
-        return None
-    return None
+    return pids_usage(int(lab.engine.state(box.container_id).get("Pid") or 0))
 
 
 def read_full_table(box: Box) -> Table:
