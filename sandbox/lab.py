@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from sandbox import proctable
-from sandbox.engine import Engine
+from sandbox.engine import Engine, ExecResult
 from sandbox.errors import ConditionTimeout, SandboxError, ScenarioError
 from sandbox.inits import InitMode
 from sandbox.model import Process, Sample, Snapshot
@@ -408,6 +408,15 @@ class Box:
                 self.lab.fact("ps_grep_retyped", total)
             self.lab.write(output)
         return output
+
+    def run(self, argv: list[str]) -> ExecResult:
+        """Run `argv` in the container for the controller's own use: not in the transcript."""
+        return self.lab.engine.exec_run(self.container_id, argv, environment=ENVIRONMENT)
+
+    @property
+    def init_host_pid(self) -> int:
+        """The host's PID of the container's PID 1 (0 where the engine does not say)."""
+        return int(self.lab.engine.state(self.container_id).get("Pid") or 0)
 
     def processes(self) -> Table:
         """The container's process table, read with psutil inside it (controller's own left out)."""
