@@ -57,7 +57,7 @@ def pids_counter(lab: Lab, box: Box) -> tuple[int, int] | None:
     """The kernel's (pids.current, pids.max) for the box, or None where the host cannot see it."""
     if not box.host_view:
         return None
-    return pids_usage(int(lab.engine.state(box.container_id).get("Pid") or 0))
+    return pids_usage(box.init_host_pid)
 
 
 def read_full_table(box: Box) -> Table:
