@@ -87,7 +87,7 @@ def first_moment(box: Box, main: int, seen: Callable[[list[Row]], bool]) -> list
     lab = box.lab
 
     def read() -> list[Row]:
-        result = lab.engine.exec_run(box.container_id, PS.split())
+        result = box.run(PS.split())
         return workers(parse_ps(result.output), main)
 
     try:

@@ -147,7 +147,7 @@ class Moment(NamedTuple):
 def read_moment(box: Box, main: int) -> Moment:
     """The table with wchan, and whom the main process waits for; read quietly."""
     script = f"{PS}; echo; cat /proc/{main}/syscall 2>/dev/null"
-    text = box.lab.engine.exec_run(box.container_id, ["sh", "-c", script]).output
+    text = box.run(["sh", "-c", script]).output
     rows = parse_ps(text)
     # /proc/PID/syscall: the syscall number, then its arguments in hex. In wait4(pid, ...),
     # what join() calls, the first argument is the pid waited for.
