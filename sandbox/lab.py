@@ -80,19 +80,24 @@ class Lab:
         self.host_differences: list[str] = []
         self.host_view: str = ""  # how the host's view was used, for the result
         self.host_comparisons = 0  # snapshots compared with the host's view
-        self.exit_code: int | None = None
+        self.exit_code: int | None = None  # of the run's first job (the scenario's script)
+        self.jobs_started = 0
         self._transcript: list[str] = []
         self._lock = threading.Lock()
         self._local = threading.local()
         # Held while a command is typed and its output written: what background jobs print
         # meanwhile waits, and lands after that output, not in the middle of it.
         self.terminal = threading.RLock()
+        self._cancelled = threading.Event()
+        self._parts: list[threading.Thread] = []
 
     # -- what a scenario calls -----------------------------------------------------------
 
     @contextlib.contextmanager
     def box(self, *, pids_limit: int | None = None) -> Iterator[Box]:
         """A fresh container under this run's PID 1, removed afterwards whatever happens."""
+        if self._cancelled.is_set():
+            raise ScenarioError("the run was stopped; no new container is started")
         container_id = self.engine.create(
             self.image,
             list(self.init.command),
@@ -108,8 +113,8 @@ class Lab:
             # Into the running container: its root filesystem is mounted already, so one
             # copy costs a fraction of one into a created one. PID 1 needs none of these.
             self.engine.put_files(container_id, "/", self._payload())
-            init_pid = int(self.engine.state(container_id).get("Pid") or 0)
-            host = proctable.host_can_see(container_id, init_pid)
+            init_host_pid = int(self.engine.state(container_id).get("Pid") or 0)
+            host = proctable.host_can_see(container_id, init_host_pid)
             if not self.host_view:
                 self.host_view = (
                     "read from the host's /proc and compared at every snapshot"
@@ -117,7 +122,7 @@ class Lab:
                     else "unavailable: the engine does not run on this machine's kernel "
                     f"({self.engine.endpoint}); the in-container table is the only view"
                 )
-            box = Box(self, container_id, host_view=host)
+            box = Box(self, container_id, host_view=host, init_host_pid=init_host_pid)
             yield box
         except BaseException:
             with contextlib.suppress(SandboxError):
@@ -193,6 +198,7 @@ class Lab:
             threading.Thread(target=run, args=(i, part), name=f"part {i}", daemon=True)
             for i, part in enumerate(parts)
         ]
+        self._parts += threads
         for thread in threads:
             thread.start()
         try:
@@ -204,6 +210,13 @@ class Lab:
                     self._transcript.extend(transcript)
         if errors:
             raise errors[0]
+
+    def cancel(self, join_s: float = 5.0) -> None:
+        """Stop the run: no part may open a box any more; give running parts `join_s` to end."""
+        self._cancelled.set()
+        deadline = time.monotonic() + join_s
+        for thread in self._parts:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     @property
     def transcript(self) -> str:
@@ -226,9 +239,12 @@ class Lab:
 class Job:
     """A command started in the background of a shell inside a box (`command &`)."""
 
-    def __init__(self, lab: Lab, command: str, exec_id: str, stream: Iterator[bytes]) -> None:
+    def __init__(
+        self, lab: Lab, command: str, exec_id: str, stream: Iterator[bytes], *, first: bool
+    ) -> None:
         self.lab = lab
         self.command = command
+        self.first = first  # the run's first job: its exit code is the run's
         write = lab.writer()  # to the transcript of the part that started it
 
         def write_between_commands(text: str) -> None:
@@ -240,6 +256,7 @@ class Job:
         self._stream = stream
         self._output: list[str] = []
         self._pid: int | None = None
+        self._ended = False  # the output stream closed: the job's shell is gone
         self._changed = threading.Condition()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._pump, name=f"job {command}", daemon=True)
@@ -263,30 +280,31 @@ class Job:
         seen = printed if callable(printed) else _matches(printed)
         limit = self.lab.remaining(timeout_s)
         with self._changed:
-            self._changed.wait_for(
-                lambda: seen("".join(self._output)) or not self._thread.is_alive(), limit
-            )
+            self._changed.wait_for(lambda: seen("".join(self._output)) or self._ended, limit)
             output = "".join(self._output)
-        if not seen(output):
-            what = printed if isinstance(printed, str) else "what the scenario waits for"
-            raise self.lab.gave_up(f"`{self.command}` to print {what!r}", timeout_s, limit, output)
-        return output
+        if seen(output):
+            return output
+        what = printed if isinstance(printed, str) else "what the scenario waits for"
+        self._raise_if_lost()
+        if self._ended:
+            raise ScenarioError(f"`{self.command}` ended without printing {what!r}")
+        raise self.lab.gave_up(f"`{self.command}` to print {what!r}", timeout_s, limit, output)
 
     @property
     def running(self) -> bool:
         """Whether the job's shell is still there (its output stream open)."""
-        return self._thread.is_alive()
+        return not self._ended
 
     def pid(self, timeout_s: float = DEFAULT_WAIT_S) -> int:
         """The command's PID, as its shell announced it (`[1] PID`)."""
         limit = self.lab.remaining(timeout_s)
         with self._changed:
-            self._changed.wait_for(
-                lambda: self._pid is not None or not self._thread.is_alive(), limit
-            )
-            if self._pid is None:
-                raise self.lab.gave_up(f"`{self.command}` to start", timeout_s, limit, self.output)
-            return self._pid
+            self._changed.wait_for(lambda: self._pid is not None or self._ended, limit)
+            pid = self._pid
+        if pid is None:
+            self._raise_if_lost()
+            raise self.lab.gave_up(f"`{self.command}` to start", timeout_s, limit, self.output)
+        return pid
 
     def wait(self, timeout_s: float = DEFAULT_WAIT_S) -> int:
         """Wait for the job (and its shell) to end; its exit status as the shell saw it."""
@@ -294,14 +312,18 @@ class Job:
         self._thread.join(limit)
         if self._thread.is_alive():
             raise self.lab.gave_up(f"`{self.command}` to end", timeout_s, limit, self.output)
-        if self._error is not None:
-            raise self._error
+        self._raise_if_lost()
         if self.exit_code is None:
             self.exit_code = self.lab.engine.exec_exit_code(self._exec_id)
             self._write(f"[1]+  Exit {self.exit_code}  {self.command}\n")
-            if self.lab.exit_code is None:  # the run's first job is the scenario's script
+            if self.first:  # the run's first job is the scenario's script
                 self.lab.exit_code = self.exit_code
         return self.exit_code
+
+    def _raise_if_lost(self) -> None:
+        """The error that ended the job's output stream early (engine gone, box removed)."""
+        if self._error is not None:
+            raise self._error
 
     def _pump(self) -> None:
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
@@ -316,8 +338,10 @@ class Job:
                     line, text = header.split("\n", 1)
                     self._write(line + "\n")
                     announced = re.fullmatch(r"\[1\] (\d+)", line)
+                    if announced is None:
+                        raise ScenarioError(f"`{self.command}` did not start: {line!r}")
                     with self._changed:
-                        self._pid = int(announced.group(1)) if announced else -1
+                        self._pid = int(announced.group(1))
                         self._changed.notify_all()
                 # Into the transcript first: whoever waits for this output acts next, and
                 # what it types must come after the output in the transcript.
@@ -328,7 +352,9 @@ class Job:
         except BaseException as exc:  # the box was removed under us, or the engine left
             self._error = exc
         finally:
+            self._write(decoder.decode(b"", final=True))
             with self._changed:
+                self._ended = True
                 self._changed.notify_all()
 
 
@@ -345,10 +371,13 @@ def _matches(pattern: str) -> Callable[[str], bool]:
 class Box:
     """One running container, seen the way a learner at its shell would see it."""
 
-    def __init__(self, lab: Lab, container_id: str, *, host_view: bool) -> None:
+    def __init__(
+        self, lab: Lab, container_id: str, *, host_view: bool, init_host_pid: int = 0
+    ) -> None:
         self.lab = lab
         self.container_id = container_id
         self.host_view = host_view
+        self.init_host_pid = init_host_pid  # PID 1's PID on the host (0: unknown)
         self.jobs: list[Job] = []
 
     def start(self, command: str) -> Job:
@@ -363,7 +392,9 @@ class Box:
         exec_id, stream = self.lab.engine.exec_start(
             self.container_id, ["sh", "-c", script], environment=ENVIRONMENT, working_dir=HOME
         )
-        job = Job(self.lab, command, exec_id, stream)
+        with self.lab.terminal:
+            first, self.lab.jobs_started = not self.lab.jobs_started, self.lab.jobs_started + 1
+        job = Job(self.lab, command, exec_id, stream, first=first)
         self.jobs.append(job)
         return job
 
@@ -373,20 +404,22 @@ class Box:
         The command reaches the shell through the environment, so the shell's own command
         line (`sh -c eval "$SANDBOX_CMD" /opt/sandbox/sh`) never matches what it greps for.
         """
+        return self._typed(command).output
+
+    def _typed(self, command: str) -> ExecResult:
         with self.lab.terminal:
             self.lab.write(f"$ {command}\n")
-            output = self._shell(command)
-            self.lab.write(output)
-        return output
+            result = self._shell(command)
+            self.lab.write(result.output)
+        return result
 
-    def _shell(self, command: str) -> str:
-        result = self.lab.engine.exec_run(
+    def _shell(self, command: str) -> ExecResult:
+        return self.lab.engine.exec_run(
             self.container_id,
             ["sh", "-c", 'eval "$SANDBOX_CMD"', f"{HELPER_DIR}/sh"],
             environment={**ENVIRONMENT, "SANDBOX_CMD": command},
             working_dir=HOME,
         )
-        return result.output
 
     def type_ps_grep(self, command: str, attempts: int = 5) -> str:
         """Type `ps ... | grep X` until its output shows grep's own line, as the seed's does.
@@ -398,11 +431,11 @@ class Box:
         """
         with self.lab.terminal:
             self.lab.write(f"$ {command}\n")
-            output = self._shell(command)
+            output = self._shell(command).output
             retyped = 0
             while retyped < attempts - 1 and not _shows_grep(output):
                 retyped += 1
-                output = self._shell(command)
+                output = self._shell(command).output
             if retyped:
                 total = int(self.lab.facts.get("ps_grep_retyped", 0)) + retyped
                 self.lab.fact("ps_grep_retyped", total)
@@ -412,11 +445,6 @@ class Box:
     def run(self, argv: list[str]) -> ExecResult:
         """Run `argv` in the container for the controller's own use: not in the transcript."""
         return self.lab.engine.exec_run(self.container_id, argv, environment=ENVIRONMENT)
-
-    @property
-    def init_host_pid(self) -> int:
-        """The host's PID of the container's PID 1 (0 where the engine does not say)."""
-        return int(self.lab.engine.state(self.container_id).get("Pid") or 0)
 
     def processes(self) -> Table:
         """The container's process table, read with psutil inside it (controller's own left out)."""
@@ -494,15 +522,19 @@ class Box:
         inside = self.processes()
         host = self.host_processes()
         if host is not None:
-            self.lab.host_comparisons += 1
-            self.lab.host_differences += [f"{label}: {d}" for d in proctable.compare(inside, host)]
+            differences = [f"{label}: {d}" for d in proctable.compare(inside, host)]
+            with self.lab.terminal:  # parts of lab.parallel capture at the same time
+                self.lab.host_comparisons += 1
+                self.lab.host_differences += differences
         snapshot = Snapshot(label, "".join(texts), inside, host, round(self.lab.elapsed(), 3))
         self.lab.snapshots.append(snapshot)
         return snapshot
 
     def kill(self, pid: int, signal: str = "TERM") -> None:
         """`kill -SIGNAL pid`, typed inside the container."""
-        self.type(f"kill -{signal} {pid}")
+        result = self._typed(f"kill -{signal} {pid}")
+        if result.exit_code != 0:
+            raise ScenarioError(f"`kill -{signal} {pid}` failed: {result.output.strip()}")
 
     def close(self) -> None:
         """After removal: let the jobs' readers see their streams end."""

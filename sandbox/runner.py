@@ -52,18 +52,20 @@ def run_scenario(
     error = None
     try:
         scenario.drive(lab)
+    except ConditionTimeout as exc:
+        error = f"timed out: {exc.message}"
+        _record_last_state(lab, exc.last_state)
     except EngineUnavailable:
         raise
-    except BaseException as exc:
-        if not isinstance(exc, SandboxError):  # Ctrl-C, SIGTERM, a bug: unwind, but clean up
-            with deferred_signals():
-                sweep(engine, labels[f"{LABEL}.run"])
-            raise
-        if not isinstance(exc, ConditionTimeout):
-            error = str(exc)
-        else:
-            error = f"timed out: {exc.message}"
-            _record_last_state(lab, exc.last_state)
+    except SandboxError as exc:
+        error = str(exc)
+    finally:
+        # Whatever happened (Ctrl-C, SIGTERM, a bug, a failed removal), no container of
+        # this run stays: also one whose creation was interrupted before its ID was known.
+        with signals_ignored(), contextlib.suppress(SandboxError):
+            sweep(engine, labels[f"{LABEL}.run"])
+            lab.cancel()  # parts still running (lab.parallel) find their boxes gone...
+            sweep(engine, labels[f"{LABEL}.run"])  # ...or one they were creating, here
     checks = evaluate(scenario.expectations, lab.observations, init.name, stopped_by=error)
     if lab.host_comparisons:
         checks += (_host_check(lab),)
@@ -92,16 +94,22 @@ def sweep(engine: Engine, run_id: str) -> None:
 
 
 @contextlib.contextmanager
-def deferred_signals() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM until the block ends, so that cleanup is not cut short."""
+def signals_ignored() -> Iterator[None]:
+    """Ignore SIGINT and SIGTERM for the block, so that a second Ctrl-C cannot cut cleanup short.
+
+    Handlers, not a signal mask: a mask holds signals for the main thread only, and the
+    kernel would hand them to another thread (a job's reader), whose Python handler still
+    runs in the main thread.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def evaluate(

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import pytest
 
+from sandbox.errors import ScenarioError
 from sandbox.inits import get_init
 from sandbox.lab import Lab
 
@@ -39,15 +40,23 @@ def test_parts_run_together_and_their_transcripts_stay_whole() -> None:
 
 def test_the_first_error_is_raised_after_every_part_ended() -> None:
     the_lab = lab()
-    finished = threading.Event()
+    failed = threading.Event()
 
     def fails() -> None:
+        failed.set()
         raise ValueError("part failed")
 
     def slow() -> None:
+        assert failed.wait(5)  # still running when the other part has failed
         the_lab.write("slow done\n")
-        finished.set()
 
     with pytest.raises(ValueError, match="part failed"):
         the_lab.parallel(fails, slow)
-    assert finished.is_set() and "slow done" in the_lab.transcript
+    assert "slow done" in the_lab.transcript
+
+
+def test_a_cancelled_lab_opens_no_box() -> None:
+    the_lab = lab()
+    the_lab.cancel()
+    with pytest.raises(ScenarioError, match="the run was stopped"), the_lab.box():
+        pass
