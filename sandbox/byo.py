@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import stat
 from pathlib import Path
 
 from sandbox.errors import UsageError
@@ -65,13 +66,19 @@ def scenario_for(path: Path, timeout_s: float | None = None) -> Scenario:
 
 
 def _command_for(path: Path) -> str:
-    if not path.exists():
-        raise UsageError(f"no such file: {path}")
-    if path.is_dir():
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot look at {path}: {exc.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
         raise UsageError(f"{path} is a directory; give a script (.py, .sh, or one with #!)")
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would never end reading
+        raise UsageError(f"{path} is not a regular file")
     if not os.access(path, os.R_OK):
         raise UsageError(f"{path} is not readable")
-    size = path.stat().st_size
+    size = info.st_size
     if size > MAX_BYTES:
         raise UsageError(f"{path} is {size} bytes; scripts of up to {MAX_BYTES} bytes are run")
     head = path.read_bytes()[:4096]
@@ -110,6 +117,7 @@ def _watch(lab: Lab, command: str) -> None:
                 interval_s=SAMPLE_EVERY_S,
             )
         except Timeout as exc:  # the run's bound: say so, with the last table seen
+            lab.check("ends-by-itself", False, f"still running after {lab.bound_s:g} s")
             raise lab.gave_up(f"`{command}` to end", lab.bound_s, 0.0, exc.last) from None
         status = job.wait()
         lab.check("ends-by-itself", True, f"it exited {status} after {lab.elapsed():.1f} s")

@@ -1,13 +1,15 @@
 """`python -m sandbox`: a thin command line over the library.
 
 It parses options, calls the library, prints, and turns the library's errors into one
-line on stderr and an exit code: 0 all checks held, 1 a check failed, 2 bad input or no
-engine/image, 130 interrupted. The library never exits.
+line on stderr and an exit code: 0 all checks held, 1 a check failed or a run stopped
+early, 2 bad input or no engine/image, 130/143 interrupted (SIGINT/SIGTERM). The library
+never exits.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 from pathlib import Path
@@ -34,6 +36,8 @@ def _log(message: str) -> None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     scenarios = load_all(args.scenarios)
+    if not scenarios:
+        raise UsageError(f"no scenarios in {args.scenarios} (a folder each, with a scenario.py)")
     width = max(len(name) for name in scenarios)
     for name, scenario in scenarios.items():
         print(f"{name:<{width}}  {scenario.summary}  [{scenario.title}]")
@@ -57,8 +61,8 @@ def cmd_image(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    if args.timeout is not None and args.timeout <= 0:
-        raise UsageError(f"--timeout must be positive, not {args.timeout:g}")
+    if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
     if byo.is_path(args.scenario):
         scenario = byo.scenario_for(Path(args.scenario), args.timeout)
     else:

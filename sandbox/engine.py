@@ -47,9 +47,14 @@ def _translated(what: str) -> Iterator[None]:
         raise ImageError(
             f"{what}: image not found ({exc.explanation})", "run `make image`"
         ) from exc
+    except docker.errors.BuildError as exc:
+        tail = " / ".join(str(line.get("stream", "")).strip() for line in exc.build_log)[-300:]
+        raise ImageError(f"{what}: the build failed: {exc.msg}", tail) from exc
     except docker.errors.APIError as exc:
         raise EngineError(f"{what}: the engine refused: {exc.explanation or exc}") from exc
-    except (requests.exceptions.ConnectionError, docker.errors.DockerException) as exc:
+    except requests.exceptions.Timeout as exc:
+        raise EngineError(f"{what}: the engine did not answer in time") from exc
+    except (requests.exceptions.RequestException, docker.errors.DockerException) as exc:
         raise EngineUnavailable(f"{what}: lost the Docker engine ({exc})", START_HINT) from exc
 
 
@@ -100,7 +105,7 @@ class Engine:
     def import_rootfs(self, tarball: Path, ref: str, changes: list[str]) -> str:
         """`docker import`: a root filesystem tarball becomes image `ref`."""
         repository, tag = ref.rsplit(":", 1)
-        with _translated(f"importing {tarball} as {ref}"):
+        with _translated(f"importing {tarball} as {ref}"), self._patience():
             self._api.import_image_from_file(
                 str(tarball), repository=repository, tag=tag, changes=changes
             )
@@ -117,11 +122,21 @@ class Engine:
 
     def build_dockerfile(self, context: Path, ref: str, labels: Mapping[str, str]) -> str:
         """`docker build` of `context`/Dockerfile (the path for machines with a registry)."""
-        with _translated(f"building {ref} from {context}/Dockerfile"):
+        with _translated(f"building {ref} from {context}/Dockerfile"), self._patience():
             image, _logs = self._client.images.build(
                 path=str(context), tag=ref, labels=dict(labels), rm=True, forcerm=True
             )
         return str(image.id)
+
+    @contextlib.contextmanager
+    def _patience(self, timeout_s: int = 1800) -> Iterator[None]:
+        """A longer answer timeout for the block: building or importing an image takes minutes."""
+        usual = self._api.timeout
+        self._api.timeout = timeout_s
+        try:
+            yield
+        finally:
+            self._api.timeout = usual
 
     # -- containers ----------------------------------------------------------------------
 

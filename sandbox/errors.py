@@ -46,6 +46,12 @@ class ScenarioError(SandboxError):
     """A scenario is malformed, or its run could not go on (timeout, lost process)."""
 
 
+class DeclarationError(ScenarioError):
+    """A scenario folder's scenario.py is malformed: names the file and the field."""
+
+    exit_code = 2
+
+
 class ConditionTimeout(ScenarioError):
     """A scenario waited for a condition that did not come true in time."""
 

@@ -3,11 +3,12 @@
 What is masked: the columns of `ps aux` that change from run to run (%CPU, %MEM, START,
 TIME, and VSZ/RSS of live processes; a zombie's 0/0 stays), the clock, load and memory
 lines of `top`, its running/sleeping split, and whatever the scenario's `golden_masks`
-name. PIDs are renamed P2, P3, ... in order of first appearance: they are not the same
-from run to run, because `docker exec` runs runc's Go init inside the container's PID
-namespace and its threads take a varying number of PIDs (6 to 8 before the first exec'd
-process, measured). PID 1 stays PID 1. The golden file is kept beside the scenario, in
-golden/<init>.txt; `make golden` rewrites them.
+name. Every whole number from 6 up is taken for a PID and renamed P1, P2, ... in numeric
+order within each container (a count a mask marks `#29`, and an `[Errno 11]`, are not):
+PIDs are not the same from run to run, because `docker exec` runs runc's Go init inside
+the container's PID namespace and its threads take a varying number of PIDs (the first
+exec'd process was PID 6 to 8, measured). 1 to 5 stay as they are. The golden files are
+kept beside the scenario, in golden/<init>.txt; `make golden` rewrites them.
 """
 
 from __future__ import annotations

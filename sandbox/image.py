@@ -34,7 +34,7 @@ Log = Callable[[str], None]
 
 def packages() -> list[str]:
     lines = (DOCKER_DIR / "packages.txt").read_text().splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    return [line.strip() for line in lines if line.strip() and not line.strip().startswith("#")]
 
 
 def image_ref() -> str:
@@ -61,7 +61,8 @@ def ensure_image(engine: Engine, log: Log, *, method: str = "auto", force: bool 
 
 
 def _choose(method: str) -> str:
-    method = os.environ.get("SANDBOX_BUILD", method)
+    if method == "auto":  # an explicit --method wins over the environment
+        method = os.environ.get("SANDBOX_BUILD", method)
     if method not in METHODS:
         raise UsageError(f"unknown build method {method!r}; choose one of: {', '.join(METHODS)}")
     if method != "auto":

@@ -49,7 +49,7 @@ def apt_install(packages: list[str], log: Log) -> None:
         if done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
             raise SandboxError(
-                f"`{' '.join(argv)}` failed: {' / '.join(tail)}", "see apt's output above"
+                f"`{' '.join(argv)}` failed: {' / '.join(tail)}", "run it by hand to see why"
             )
 
 
@@ -64,23 +64,31 @@ def ensure_engine(log: Log) -> Engine:
     except EngineUnavailable as absent:
         if not can_provision():
             raise absent from None
-        if dockerd_running():
-            log("dockerd is running but not answering yet; waiting for it")
-        else:
-            if shutil.which("dockerd") is None:
-                apt_install(["docker.io"], log)
-            log(f"starting dockerd (log: {DOCKERD_LOG})")
-            with DOCKERD_LOG.open("ab") as out:
-                subprocess.Popen(
-                    ["dockerd"],
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=out,
-                    start_new_session=True,
-                )
+    started: subprocess.Popen[bytes] | None = None
+    if dockerd_running():
+        log("dockerd is running but not answering yet; waiting for it")
+    else:
+        if shutil.which("dockerd") is None:
+            apt_install(["docker.io"], log)
+        log(f"starting dockerd (log: {DOCKERD_LOG})")
+        with DOCKERD_LOG.open("ab") as out:
+            started = subprocess.Popen(
+                ["dockerd"],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
+            )
+
+    def connect() -> Engine | None:
+        if started is not None and started.poll() is not None:  # no use waiting for it
+            tail = " / ".join(DOCKERD_LOG.read_text(errors="replace").splitlines()[-3:])
+            raise EngineUnavailable(f"dockerd exited ({started.returncode}): {tail}", START_HINT)
+        return _try_connect()
+
     try:
         engine = wait_until(
-            _try_connect,
+            connect,
             lambda e: e is not None,
             timeout_s=ENGINE_READY_S,
             what="dockerd to answer",

@@ -38,11 +38,18 @@ def to_json(value: Any) -> str:
 def save_run(result: RunResult, root: Path, report: str) -> Path:
     """results/<time>-<scenario>-<init>/ with result.json, transcript.txt and report.txt."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    folder = root / f"{stamp}-{result.scenario}-{result.init}"
-    n = 1
-    while folder.exists():
-        n += 1
-        folder = root / f"{stamp}-{result.scenario}-{result.init}-{n}"
+    base = f"{stamp}-{result.scenario}-{result.init}"
+    folder = root / base
+    for n in range(2, 1000):  # mkdir, not exists(): two controllers may save at once
+        try:
+            folder.mkdir(parents=True)
+            break
+        except FileExistsError:
+            folder = root / f"{base}-{n}"
+        except OSError as exc:
+            raise SandboxError(
+                f"cannot write {folder}: {exc.strerror}", "choose a writable place"
+            ) from exc
     write_atomic(folder / "transcript.txt", result.transcript)
     write_atomic(folder / "report.txt", report)
     write_atomic(folder / "result.json", to_json(result.to_dict()))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sandbox.errors import ScenarioError, UsageError
+from sandbox.errors import DeclarationError, UsageError
 from sandbox.inits import INITS
 from sandbox.model import Expectation
 
@@ -56,42 +56,42 @@ class Scenario:
 
 
 def load(directory: Path) -> Scenario:
-    """The scenario declared in `directory`/scenario.py; ScenarioError names the file and field."""
+    """The scenario in `directory`/scenario.py; a DeclarationError names the file and field."""
     path = directory / DECLARATION
     spec = importlib.util.spec_from_file_location(f"sandbox_scenario_{directory.name}", path)
     if spec is None or spec.loader is None:
-        raise ScenarioError(f"{path}: cannot be loaded as Python")
+        raise DeclarationError(f"{path}: cannot be loaded as Python")
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
     except Exception as exc:
-        raise ScenarioError(f"{path}: fails to load: {type(exc).__name__}: {exc}") from exc
+        raise DeclarationError(f"{path}: fails to load: {type(exc).__name__}: {exc}") from exc
     scenario = getattr(module, "SCENARIO", None)
     if not isinstance(scenario, Scenario):
-        raise ScenarioError(f"{path}: SCENARIO must be a sandbox.scenario.Scenario")
+        raise DeclarationError(f"{path}: SCENARIO must be a sandbox.scenario.Scenario")
     _validate(scenario, path)
     return replace(scenario, directory=directory)
 
 
 def _validate(scenario: Scenario, path: Path) -> None:
     if scenario.name != path.parent.name:
-        raise ScenarioError(
+        raise DeclarationError(
             f"{path}: name {scenario.name!r} must match its folder {path.parent.name!r}"
         )
     seen: set[str] = set()
     for item in scenario.expectations:
         if item.name in seen:
-            raise ScenarioError(f"{path}: expectations: {item.name!r} is declared twice")
+            raise DeclarationError(f"{path}: expectations: {item.name!r} is declared twice")
         seen.add(item.name)
         unknown = set(item.holds_under) - set(INITS)
         missing = set(INITS) - set(item.holds_under)
         if unknown or missing:
-            raise ScenarioError(
+            raise DeclarationError(
                 f"{path}: expectations: {item.name!r} must say whether it holds under each of "
                 f"{', '.join(INITS)} (unknown: {sorted(unknown)}, missing: {sorted(missing)})"
             )
     if scenario.timeout_s <= 0:
-        raise ScenarioError(f"{path}: timeout_s must be positive")
+        raise DeclarationError(f"{path}: timeout_s must be positive")
 
 
 def load_all(root: Path = SCENARIOS_DIR) -> Mapping[str, Scenario]:

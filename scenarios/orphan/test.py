@@ -2,8 +2,9 @@
 # The seed's 二:孤儿进程 test ("我们来测试一下"), ported from Python 2 to Python 3: its print
 # statements became print() calls printing the same words. os.fork is used directly, as in
 # the seed, so there is no multiprocessing start method to pin.
-# (Python 3 buffers stdout when it is a pipe: without PYTHONUNBUFFERED=1, which the sandbox
-# sets, 'im father ...' would still sit in the buffer at the fork and be printed twice.)
+# (Python 3 block-buffers stdout on a pipe: were it not line-buffered, as on a terminal and
+# as the sandbox makes it, 'im father ...' would still sit in the buffer at the fork and be
+# printed twice.)
 import os
 import sys
 import time

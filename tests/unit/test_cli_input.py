@@ -32,10 +32,16 @@ def sandbox(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
             ["run", "zombie", "--init", "nosuch"],
             "sandbox: unknown PID 1 mode 'nosuch'; choose one of: noreap, tini",
         ),
-        (["run", "zombie", "--timeout", "-1"], "sandbox: --timeout must be positive, not -1"),
+        (
+            ["run", "zombie", "--timeout", "-1"],
+            "sandbox: --timeout must be a positive number of seconds, not -1",
+        ),
+        (["run", "zombie", "--timeout", "nan"], "sandbox: --timeout must be a positive number"),
         (["run", "zombie", "--timeout", "soon"], "sandbox: argument --timeout: invalid float"),
         (["frobnicate"], "sandbox: argument command: invalid choice: 'frobnicate'"),
         (["list", "--scenarios", "/nonexistent"], "sandbox: no scenario folder at /nonexistent"),
+        (["list", "--scenarios", "/tmp/.."], "sandbox: no scenarios in /tmp/.."),
+        (["run", "/dev/null"], "sandbox: /dev/null is not a regular file"),
     ],
 )
 def test_bad_input_gets_one_line_and_exit_2(args: list[str], message: str) -> None:

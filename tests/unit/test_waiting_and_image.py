@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from sandbox import image
+from sandbox.errors import UsageError
 from sandbox.waiting import Timeout, wait_until
 
 
@@ -39,6 +40,9 @@ def test_image_tag_follows_its_inputs(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_unknown_build_method_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SANDBOX_BUILD", raising=False)
-    with pytest.raises(Exception, match="unknown build method 'docker'"):
+    with pytest.raises(UsageError, match="unknown build method 'docker'"):
         image._choose("docker")
     assert image._choose("dockerfile") == "dockerfile"
+    monkeypatch.setenv("SANDBOX_BUILD", "dockerfile")
+    assert image._choose("auto") == "dockerfile"  # the environment picks for auto...
+    assert image._choose("offline") == "offline"  # ...not over an explicit method
