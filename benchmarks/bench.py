@@ -26,6 +26,7 @@ from pathlib import Path
 
 from sandbox import image
 from sandbox.engine import Engine
+from sandbox.errors import SandboxError
 from sandbox.inits import get_init
 from sandbox.runner import run_scenario
 from sandbox.scenario import load
@@ -50,6 +51,17 @@ def run(argv: list[str]) -> None:
 
 
 def main() -> int:
+    try:
+        return measure()
+    except SandboxError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except subprocess.CalledProcessError as exc:
+        print(f"bench: `{' '.join(exc.cmd)}` failed ({exc.returncode})", file=sys.stderr)
+        return 1
+
+
+def measure() -> int:
     engine = Engine.connect()
     ref = image.image_ref()
     if engine.image_id(ref) is None:
@@ -59,11 +71,18 @@ def main() -> int:
     if docker is None:
         print("the docker CLI is needed for the floor (a bare `docker run`)", file=sys.stderr)
         return 2
+    with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as results_dir:
+        rows = measure_rows(engine, ref, docker, results_dir)
+    return report(rows)
+
+
+Row = tuple[str, list[float], float | None, float | None]  # what, samples, floor, goal
+
+
+def measure_rows(engine: Engine, ref: str, docker: str, results_dir: str) -> list[Row]:
     trivial = load(HERE / "scenarios" / "trivial")
-    results_dir = tempfile.mkdtemp(prefix="sandbox-bench-")
     cli = [sys.executable, "-m", "sandbox", "run"]
-    # (what, samples, floor to divide by, goal for the ratio)
-    rows: list[tuple[str, list[float], float | None, float | None]] = []
+    rows: list[Row] = []
 
     floor = timed(lambda: run([docker, "run", "--rm", "--network", "none", ref, "true"]), ROUNDS)
     rows.append(("bare docker run --rm IMAGE true", floor, None, None))
@@ -95,10 +114,12 @@ def main() -> int:
     )
     zombie = timed(lambda: run([*cli, "zombie", "--results", results_dir]), 3)
     rows.append(("`make zombie` (noreap + tini, 4 containers)", zombie, None, None))
-    shutil.rmtree(results_dir, ignore_errors=True)
+    return rows
 
+
+def report(rows: list[Row]) -> int:
     print(f"{'what':<50}{'median':>8}{'floor':>9}{'ratio':>8}{'goal':>9}")
-    report = []
+    figures = []
     missed = False
     for name, samples, against, goal in rows:
         median = statistics.median(samples)
@@ -110,7 +131,7 @@ def main() -> int:
                 line += f"  <= {goal}x " + ("ok" if ratio <= goal else "MISSED")
                 missed |= ratio > goal
         print(line)
-        report.append(
+        figures.append(
             {
                 "what": name,
                 "median_s": median,
@@ -119,7 +140,7 @@ def main() -> int:
                 "ratio": ratio,
             }
         )
-    Path("bench.json").write_text(json.dumps(report, indent=2) + "\n")
+    Path("bench.json").write_text(json.dumps(figures, indent=2) + "\n")
     print("wrote bench.json")
     return 1 if missed else 0
 
