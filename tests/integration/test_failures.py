@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -145,3 +146,26 @@ def test_cli_interrupted_mid_run_exits_cleanly(
         proc.kill()
     assert proc.returncode == code, stderr
     assert stderr.count("\n") == 1 and "containers were removed" in stderr
+
+
+@pytest.mark.usefixtures("no_leftovers")
+def test_ctrl_c_while_parts_run_in_parallel_leaves_no_container(
+    tmp_path: Path, engine: Engine, image_ref: str
+) -> None:
+    started = threading.Event()
+
+    def waits(lab: Lab) -> None:
+        with lab.box() as box:
+            box.start("python3 sleeper.py").wait_for_output("sleeping")
+            started.set()
+            box.wait_for("a zombie", lambda table: zombies(table) or None, timeout_s=20)
+
+    def interrupts() -> None:  # Ctrl-C: KeyboardInterrupt in the main thread, mid-join
+        assert started.wait(30)
+        os.kill(os.getpid(), signal.SIGINT)  # the kernel gives it to the main thread
+
+    def drive(lab: Lab) -> None:
+        lab.parallel(lambda: waits(lab), interrupts)
+
+    with pytest.raises(KeyboardInterrupt):
+        run_scenario(engine, image_ref, scenario(tmp_path, drive), get_init("noreap"))
