@@ -14,6 +14,7 @@ import stat
 from pathlib import Path
 
 from sandbox.errors import UsageError
+from sandbox.inits import REAP_WINDOW_S
 from sandbox.lab import Box, Lab, Table
 from sandbox.proctable import zombies
 from sandbox.scenario import Scenario, expect
@@ -23,9 +24,6 @@ INTERPRETERS = {".py": "python3", ".sh": "sh"}
 MAX_BYTES = 1024 * 1024
 SAMPLE_EVERY_S = 0.05
 DEFAULT_TIMEOUT_S = 30.0
-# After the script ends, how long zombies it left may take to be reaped before they count
-# as left behind: tini reaps at once, and within 1 s even had it missed the signal.
-SETTLE_S = 2.0
 
 EXPLANATION = """\
 Your script ran in a fresh container, started at a shell like the tutorial's scripts.
@@ -49,7 +47,7 @@ def scenario_for(path: Path, timeout_s: float | None = None) -> Scenario:
         name=path.name,
         title=f"bring your own: {path}",
         summary=f"your script {path}, watched",
-        explanation=EXPLANATION.format(every=SAMPLE_EVERY_S, settle=SETTLE_S),
+        explanation=EXPLANATION.format(every=SAMPLE_EVERY_S, settle=REAP_WINDOW_S),
         expectations=(
             expect(
                 "ends-by-itself",
@@ -132,6 +130,6 @@ def _watch(lab: Lab, command: str) -> None:
 
 
 def _zombies_after_settling(box: Box) -> Table:
-    """The zombies still there once PID 1 has had SETTLE_S to reap what it will."""
-    _, _, last = box.stays("zombies to be reaped", lambda t: bool(zombies(t)), SETTLE_S)
+    """The zombies still there once PID 1 has had REAP_WINDOW_S to reap what it will."""
+    _, _, last = box.stays("zombies to be reaped", lambda t: bool(zombies(t)), REAP_WINDOW_S)
     return zombies(last)

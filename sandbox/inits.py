@@ -31,6 +31,11 @@ INITS: dict[str, InitMode] = {
 }
 DEFAULT_INITS = ("noreap", "tini")
 
+# How long an orphaned zombie must stay for "PID 1 does not reap it" to be the verdict.
+# tini reaps on SIGCHLD at once, and within 1 s (its wait timeout) even had it missed the
+# signal: twice that leaves no doubt either way.
+REAP_WINDOW_S = 2.0
+
 
 def get_init(name: str) -> InitMode:
     try:

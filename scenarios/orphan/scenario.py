@@ -17,17 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from sandbox.inits import REAP_WINDOW_S
 from sandbox.lab import Lab, Table
 from sandbox.model import Process
 from sandbox.proctable import find
 from sandbox.scenario import Scenario, expect
 
 SCRIPT = "python3 test.py"
-
-# How long the exited orphan must stay a zombie for "PID 1 does not reap it" to be the
-# verdict. tini reaps on SIGCHLD at once, and within 1 s (its wait timeout) even if a
-# signal were missed; twice that leaves no doubt either way (as in the zombie scenario).
-REAP_WINDOW_S = 2.0
 
 FATHER_LINE = re.compile(r"im father pid (\d+) ppid (\d+)")
 CHILD_LINE = re.compile(r"im child (\d+) (\d+)\n")

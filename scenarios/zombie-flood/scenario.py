@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from sandbox.inits import REAP_WINDOW_S
 from sandbox.lab import Box, Lab, Table
 from sandbox.proctable import find, parse_ps_aux, zombies
 from sandbox.scenario import Scenario, expect
@@ -26,9 +27,6 @@ CHILDREN = 10  # flood.py's bound (see its comment)
 # at once, and within 1 s (its wait timeout) even if a signal were missed: the claim is
 # that every zombie is gone within INIT_REAP_S of the kill.
 INIT_REAP_S = 1.0
-# How long the orphaned zombies must all stay for "PID 1 does not reap them" to be the
-# verdict: twice the time within which tini would have reaped them.
-REAP_WINDOW_S = 2.0
 
 Sample = tuple[float, frozenset[int], Table]  # seconds since the start, zombie PIDs, table
 

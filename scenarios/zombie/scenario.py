@@ -11,15 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sandbox.inits import REAP_WINDOW_S
 from sandbox.lab import Box, Lab, Table
 from sandbox.model import Process
 from sandbox.proctable import children_of, find, parse_ps_aux, parse_top_tasks
 from sandbox.scenario import Scenario, expect
-
-# How long an orphaned zombie must stay for "PID 1 does not reap it" to be the verdict.
-# tini reaps on SIGCHLD at once, and within 1 s (its wait timeout) even if a signal were
-# missed; twice that leaves no doubt either way.
-REAP_WINDOW_S = 2.0
 
 
 def zombie_child_of(parent_pid: int) -> Callable[[Table], tuple[Process, Process] | None]:
