@@ -223,6 +223,30 @@ def parse_ps_aux(text: str) -> tuple[bool, tuple[PsRow, ...]]:
     return header, tuple(rows)
 
 
+PS_WCHAN = "ps -eo pid,ppid,stat,wchan:24,args"  # wchan: where in the kernel each one waits
+
+
+@dataclass(frozen=True)
+class WaitRow:
+    """One line of PS_WCHAN: a process and where in the kernel it waits."""
+
+    pid: int
+    ppid: int
+    stat: str
+    wchan: str  # e.g. hrtimer_nanosleep (time.sleep), futex_do_wait (a Lock), do_wait (join)
+    args: str
+
+
+def parse_ps_wchan(text: str) -> list[WaitRow]:
+    """The rows of PS_WCHAN's output (its header and any other line skipped)."""
+    rows = []
+    for line in text.splitlines():
+        fields = line.split(None, 4)
+        if len(fields) == 5 and fields[0].isdigit() and fields[1].isdigit():
+            rows.append(WaitRow(int(fields[0]), int(fields[1]), *fields[2:]))
+    return rows
+
+
 @dataclass(frozen=True)
 class TaskCounts:
     """The `Tasks:` line of `top`."""

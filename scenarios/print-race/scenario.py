@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from typing import NamedTuple
 
 from sandbox.lab import Box, Lab
+from sandbox.proctable import PS_WCHAN, WaitRow, parse_ps_wchan
 from sandbox.scenario import Scenario, expect
 from sandbox.waiting import Timeout, wait_until
 
@@ -39,46 +39,27 @@ def events(output: str) -> list[tuple[int, str]]:
     return [(int(pid), what) for pid, what in EVENT.findall(output)]
 
 
-PS = "ps -eo pid,ppid,stat,wchan:24,args"  # wchan: where in the kernel a process waits
-
-
-class Row(NamedTuple):
-    pid: int
-    ppid: int
-    stat: str
-    wchan: str
-    args: str
-
-
-def parse_ps(text: str) -> list[Row]:
-    """The rows of `ps -eo pid,ppid,stat,wchan,args` (header and other lines skipped)."""
-    rows = []
-    for line in text.splitlines():
-        fields = line.split(None, 4)
-        if len(fields) == 5 and fields[0].isdigit() and fields[1].isdigit():
-            rows.append(Row(int(fields[0]), int(fields[1]), *fields[2:]))
-    return rows
-
-
-def workers(rows: list[Row], main: int) -> list[Row]:
+def workers(rows: list[WaitRow], main: int) -> list[WaitRow]:
     return [r for r in rows if r.ppid == main]
 
 
-def waits(rows: list[Row]) -> str:
+def waits(rows: list[WaitRow]) -> str:
     return ", ".join(f"{r.pid} {r.stat} in {r.wchan}" for r in rows) or "none"
 
 
-def sleeping(row: Row) -> bool:
+def sleeping(row: WaitRow) -> bool:
     """In time.sleep(): the kernel's nanosleep."""
     return row.stat.startswith("S") and "nanosleep" in row.wchan
 
 
-def on_lock(row: Row) -> bool:
+def on_lock(row: WaitRow) -> bool:
     """In lock.acquire(): a SemLock is a POSIX semaphore, which waits on a futex."""
     return row.stat.startswith("S") and "futex" in row.wchan
 
 
-def first_moment(box: Box, main: int, seen: Callable[[list[Row]], bool]) -> list[Row] | None:
+def first_moment(
+    box: Box, main: int, seen: Callable[[list[WaitRow]], bool]
+) -> list[WaitRow] | None:
     """The workers at the first moment `seen` is true of them, within the first sleep; or None.
 
     Read quietly (not typed into the transcript) until then: every moment these checks look
@@ -86,9 +67,9 @@ def first_moment(box: Box, main: int, seen: Callable[[list[Row]], bool]) -> list
     """
     lab = box.lab
 
-    def read() -> list[Row]:
-        result = box.run(PS.split())
-        return workers(parse_ps(result.output), main)
+    def read() -> list[WaitRow]:
+        result = box.run(PS_WCHAN.split())
+        return workers(parse_ps_wchan(result.output), main)
 
     try:
         return wait_until(read, seen, timeout_s=lab.remaining(WORK_S), what="the workers")
@@ -97,8 +78,8 @@ def first_moment(box: Box, main: int, seen: Callable[[list[Row]], bool]) -> list
 
 
 def run_timed(
-    lab: Lab, script: str, moment: Callable[[list[Row]], bool]
-) -> tuple[int, list[Row] | None, str, float, int]:
+    lab: Lab, script: str, moment: Callable[[list[WaitRow]], bool]
+) -> tuple[int, list[WaitRow] | None, str, float, int]:
     """Run `python3 script` in a fresh box, catching `moment` and showing it with `ps`.
 
     (its pid, the workers at that moment or None, its output, seconds to exit, status)
@@ -113,7 +94,7 @@ def run_timed(
         # inside with one read from the host a moment later, and these workers change state
         # at the end of each sleep.
         box.lab.say("while the workers run")
-        box.type(PS)
+        box.type(PS_WCHAN)
         status = job.wait(timeout_s=30.0)  # 6 s of sleeps plus start-up, on a loaded machine
         took = time.monotonic() - started
         return main, found, job.output, took, status

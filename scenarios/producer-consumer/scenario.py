@@ -18,6 +18,7 @@ from collections import Counter
 from typing import NamedTuple
 
 from sandbox.lab import Box, Job, Lab
+from sandbox.proctable import PS_WCHAN, WaitRow, parse_ps_wchan
 from sandbox.scenario import Scenario, expect
 from sandbox.waiting import Timeout, wait_until
 
@@ -41,8 +42,6 @@ END_S = 90.0
 # comes). The window shows it: 4 s is longer than any sleep in the seed's code (at most
 # randint(1,3) = 3 s), so a process merely between two steps would have moved.
 HANG_WINDOW_S = 4.0
-
-PS = "ps -eo pid,ppid,stat,wchan:24,args"  # wchan: where in the kernel a process waits
 
 
 class Variant(NamedTuple):
@@ -121,34 +120,16 @@ def all_consumed(lab: Lab, variant: Variant, output: str) -> None:
 # -- reading the process table with wchan ------------------------------------------------
 
 
-class Row(NamedTuple):
-    pid: int
-    ppid: int
-    stat: str
-    wchan: str
-    args: str
-
-
-def parse_ps(text: str) -> list[Row]:
-    """The rows of `ps -eo pid,ppid,stat,wchan,args` (header and other lines skipped)."""
-    rows = []
-    for line in text.splitlines():
-        fields = line.split(None, 4)
-        if len(fields) == 5 and fields[0].isdigit() and fields[1].isdigit():
-            rows.append(Row(int(fields[0]), int(fields[1]), *fields[2:]))
-    return rows
-
-
 class Moment(NamedTuple):
-    rows: list[Row]
+    rows: list[WaitRow]
     waited_for: int | None  # the pid the main process's wait4() names, when it waits
 
 
 def read_moment(box: Box, main: int) -> Moment:
     """The table with wchan, and whom the main process waits for; read quietly."""
-    script = f"{PS}; echo; cat /proc/{main}/syscall 2>/dev/null"
+    script = f"{PS_WCHAN}; echo; cat /proc/{main}/syscall 2>/dev/null"
     text = box.run(["sh", "-c", script]).output
-    rows = parse_ps(text)
+    rows = parse_ps_wchan(text)
     # /proc/PID/syscall: the syscall number, then its arguments in hex. In wait4(pid, ...),
     # what join() calls, the first argument is the pid waited for.
     last = text.strip().splitlines()[-1].split() if text.strip() else []
@@ -157,11 +138,11 @@ def read_moment(box: Box, main: int) -> Moment:
     return Moment(rows, waited_for)
 
 
-def row(moment: Moment, pid: int) -> Row | None:
+def row(moment: Moment, pid: int) -> WaitRow | None:
     return next((r for r in moment.rows if r.pid == pid), None)
 
 
-def describe(r: Row | None, pid: int) -> str:
+def describe(r: WaitRow | None, pid: int) -> str:
     return f"{pid} gone" if r is None else f"{pid} {r.stat} in {r.wchan}"
 
 
@@ -241,7 +222,7 @@ def hang_of_a(lab: Lab, box: Box, job: Job, main: int, producer: int, consumer: 
         if changed is None
         else f"every item eaten; something changed {held:.1f} s later"
     )
-    box.capture("the hang", PS)  # a still table: safe to compare with the host's view
+    box.capture("the hang", PS_WCHAN)  # a still table: safe to compare with the host's view
     gone = row(first, producer) is None
     lab.fact("model_producer_at_the_hang", "reaped" if gone else "zombie")
     lab.check(
