@@ -211,12 +211,16 @@ class Lab:
         if errors:
             raise errors[0]
 
-    def cancel(self, join_s: float = 5.0) -> None:
-        """Stop the run: no part may open a box any more; give running parts `join_s` to end."""
+    def cancel(self, join_s: float = 5.0) -> bool:
+        """Stop the run: no part may open a box any more; give running parts `join_s` to end.
+
+        Whether the run had parts (lab.parallel) that might have opened one meanwhile.
+        """
         self._cancelled.set()
         deadline = time.monotonic() + join_s
         for thread in self._parts:
             thread.join(max(0.0, deadline - time.monotonic()))
+        return bool(self._parts)
 
     @property
     def transcript(self) -> str:

@@ -64,8 +64,8 @@ def run_scenario(
         # this run stays: also one whose creation was interrupted before its ID was known.
         with signals_ignored():
             sweep(engine, labels[f"{LABEL}.run"])
-            lab.cancel()  # parts still running (lab.parallel) find their boxes gone...
-            sweep(engine, labels[f"{LABEL}.run"])  # ...or one they were creating, here
+            if lab.cancel():  # parts still running (lab.parallel) find their boxes gone...
+                sweep(engine, labels[f"{LABEL}.run"])  # ...or one they were creating, here
     checks = evaluate(scenario.expectations, lab.observations, init.name, stopped_by=error)
     if lab.host_comparisons:
         checks += (_host_check(lab),)
