@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SANDBOX := $(PY) -m sandbox
 
 .DEFAULT_GOAL := help
-.PHONY: help venv engine image setup zombie list golden test unit lint bench clean
+.PHONY: help venv engine image setup zombie list matrix golden test unit lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ $(SCENARIOS): image
 	$(SANDBOX) run $@
 
 zombie: ## the seed's zombie demo under noreap and tini, with its checks (and so on: make list)
+
+matrix: image ## every scenario under every PID 1 mode, side by side; report.md/.json
+	$(SANDBOX) matrix
 
 golden: image ## rewrite every scenario's golden transcripts from fresh runs
 	$(SANDBOX) golden

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import signal
 import sys
 from pathlib import Path
 from typing import NoReturn
 
-from sandbox import byo, golden, image, provision
+from sandbox import byo, golden, image, matrix, provision
 from sandbox.engine import Engine
 from sandbox.errors import ImageError, SandboxError, UsageError
 from sandbox.inits import DEFAULT_INITS, INITS, get_init
+from sandbox.model import RunResult
 from sandbox.report import render_run, render_summary
 from sandbox.results import save_run, to_json, write_atomic
 from sandbox.runner import run_scenario
@@ -104,6 +106,33 @@ def cmd_golden(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_matrix(args: argparse.Namespace) -> int:
+    scenarios = [find(name, args.scenarios) for name in args.scenario or []] or list(
+        load_all(args.scenarios).values()
+    )
+    inits = [get_init(name) for name in (args.init or DEFAULT_INITS)]
+    if args.jobs < 1:
+        raise UsageError(f"-j must be at least 1, not {args.jobs}")
+    _engine, ref = _engine_and_image()
+
+    def progress(result: RunResult, done: int, total: int) -> None:
+        verdict = "ok" if result.ok else f"FAILED ({result.error or 'a check failed'})"
+        _log(
+            f"[{done}/{total}] {result.scenario} under {result.init}: {verdict}, "
+            f"{result.duration_s:.1f} s"
+        )
+        if not result.ok:  # which scenario, which mode, which check, and the transcript
+            print(render_run(result, find(result.scenario, args.scenarios)), file=sys.stderr)
+
+    results = matrix.run_matrix(scenarios, inits, ref, jobs=args.jobs, progress=progress)
+    names = [init.name for init in inits]
+    folder = args.out or matrix.default_folder(args.results)
+    matrix.write_reports(results, names, folder)
+    print(matrix.render_table(results, names))
+    print(f"reports in {folder}/ (report.md, report.json)")
+    return 0 if all(r.ok for r in results) else 1
+
+
 def _engine_and_image() -> tuple[Engine, str]:
     engine = Engine.connect()
     ref = image.image_ref()
@@ -148,7 +177,19 @@ def build_parser() -> argparse.ArgumentParser:
     rewrite.add_argument("names", nargs="*", metavar="SCENARIO", help="default: all of them")
     rewrite.set_defaults(func=cmd_golden)
 
-    for sub in (listing, run, rewrite):
+    grid = commands.add_parser(
+        "matrix", help="every scenario under every PID 1 mode, side by side, with reports"
+    )
+    grid.add_argument("--scenario", action="append", metavar="NAME", help="repeatable")
+    grid.add_argument("--init", action="append", metavar="MODE", help="repeatable")
+    grid.add_argument(
+        "-j", "--jobs", type=int, default=os.cpu_count() or 1, help="runs at once (default: cores)"
+    )
+    grid.add_argument("--out", type=Path, metavar="DIR", help="where the reports go")
+    grid.add_argument("--results", type=Path, default=Path("results"), metavar="DIR")
+    grid.set_defaults(func=cmd_matrix)
+
+    for sub in (listing, run, rewrite, grid):
         sub.add_argument(
             "--scenarios",
             type=Path,

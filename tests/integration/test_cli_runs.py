@@ -61,3 +61,29 @@ def test_both_modes_print_transcripts_and_differing_verdicts(tmp_path: Path) -> 
     }
     assert stays["noreap"]["observed"] is True and stays["tini"]["observed"] is False
     assert len(list((tmp_path / "r").iterdir())) == 2
+
+
+@pytest.mark.usefixtures("image_ref", "no_leftovers")
+def test_matrix_runs_side_by_side_and_writes_its_reports(tmp_path: Path) -> None:
+    done = sandbox(
+        "matrix",
+        "--scenario",
+        "zombie",
+        "--scenario",
+        "queue-basics",
+        "-j",
+        "2",
+        "--out",
+        str(tmp_path),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    runs = json.loads((tmp_path / "report.json").read_text())
+    assert [(r["scenario"], r["init"], r["ok"]) for r in runs] == [
+        ("zombie", "noreap", True),
+        ("zombie", "tini", True),
+        ("queue-basics", "noreap", True),
+        ("queue-basics", "tini", True),
+    ]
+    assert "zombie        Z1 A1 ok 7/7  Z1 A0 ok 7/7" in done.stdout
+    assert "| zombie | Z1 A1 ok 7/7 | Z1 A0 ok 7/7 |" in (tmp_path / "report.md").read_text()
+    assert "[4/4]" in done.stderr

@@ -1,0 +1,41 @@
+"""The matrix's cells and reports, from results made by hand."""
+
+from __future__ import annotations
+
+from sandbox.matrix import render_markdown, render_table, summarize
+from sandbox.model import CheckResult, Process, RunResult, Sample, Snapshot
+
+ZOMBIE = Process(14, 13, "Z", "[python3] <defunct>")
+ADOPTED = Process(14, 1, "Z", "[python3] <defunct>")
+
+
+def result(init: str, *tables: tuple[Process, ...], ok: bool = True) -> RunResult:
+    return RunResult(
+        scenario="zombie",
+        init=init,
+        ok=ok,
+        checks=(CheckResult("stays", ok, "detail"), CheckResult("shown", True, "d")),
+        snapshots=tuple(Snapshot(f"s{i}", "", table) for i, table in enumerate(tables)),
+        exit_code=143,
+        duration_s=1.0,
+        transcript="$ ps aux | grep Z\n",
+        timeline=(Sample(0.1, 3, 0),),
+    )
+
+
+def test_cells_count_zombies_and_the_adopted_ones() -> None:
+    noreap = summarize(result("noreap", (ZOMBIE,), (ADOPTED,)))
+    tini = summarize(result("tini", (ZOMBIE,), ()))
+    assert noreap.cell() == "Z1 A1 ok 2/2"
+    assert tini.cell() == "Z1 A0 ok 2/2"
+    assert summarize(result("tini", ok=False)).cell() == "Z0 A0 FAILED 1/2"
+
+
+def test_table_and_markdown_have_a_row_per_scenario_and_a_column_per_mode() -> None:
+    runs = [result("noreap", (ADOPTED,)), result("tini", ())]
+    table = render_table(runs, ["noreap", "tini"]).splitlines()
+    assert table[0].split() == ["scenario", "noreap", "tini"]
+    assert table[1].split() == ["zombie", "Z1", "A1", "ok", "2/2", "Z0", "A0", "ok", "2/2"]
+    markdown = render_markdown(runs, ["noreap", "tini"])
+    assert "| zombie | Z1 A1 ok 2/2 | Z0 A0 ok 2/2 |" in markdown
+    assert "## zombie under tini: ok" in markdown and "$ ps aux | grep Z" in markdown
