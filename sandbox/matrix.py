@@ -99,17 +99,25 @@ def _sweep_session() -> None:
             engine.remove(container_id)
 
 
+def _rows(results: list[RunResult], inits: list[str]) -> list[tuple[str, list[str]]]:
+    """(scenario, its cells per mode in `inits` order), scenarios in the order they ran."""
+    by_case = {(r.scenario, r.init): summarize(r).cell() for r in results}
+    names = dict.fromkeys(r.scenario for r in results)
+    return [(name, [by_case.get((name, init), "-") for init in inits]) for name in names]
+
+
+LEGEND = "Z: most zombies seen at once; A: most of them adopted by PID 1 (PPID 1)"
+
+
 def render_table(results: list[RunResult], inits: list[str]) -> str:
     """Scenario rows, mode columns; each cell: zombies seen, adopted by PID 1, verdict."""
-    by_case = {(r.scenario, r.init): summarize(r) for r in results}
-    names = list(dict.fromkeys(r.scenario for r in results))
-    width = max(len(n) for n in ["scenario", *names]) + 2
-    column = max((len(s.cell()) for s in by_case.values()), default=10) + 2
+    rows = _rows(results, inits)
+    width = max(len(name) for name in ["scenario", *(name for name, _ in rows)]) + 2
+    column = max((len(cell) for _, cells in rows for cell in cells), default=10) + 2
     lines = ["".join([f"{'scenario':<{width}}", *(f"{i:<{column}}" for i in inits)])]
-    for name in names:
-        cells = [by_case[name, i].cell() if (name, i) in by_case else "-" for i in inits]
+    for name, cells in rows:
         lines.append("".join([f"{name:<{width}}", *(f"{c:<{column}}" for c in cells)]))
-    lines.append("Z: most zombies seen at once; A: most of them adopted by PID 1 (PPID 1)")
+    lines.append(LEGEND)
     return "\n".join(lines) + "\n"
 
 
@@ -117,11 +125,8 @@ def render_markdown(results: list[RunResult], inits: list[str]) -> str:
     """report.md: the matrix, then every run's checks and transcript."""
     parts = ["# process-sandbox matrix", "", "| scenario | " + " | ".join(inits) + " |"]
     parts.append("|---" * (len(inits) + 1) + "|")
-    by_case = {(r.scenario, r.init): summarize(r) for r in results}
-    for name in dict.fromkeys(r.scenario for r in results):
-        cells = [by_case[name, i].cell() if (name, i) in by_case else "-" for i in inits]
-        parts.append(f"| {name} | " + " | ".join(cells) + " |")
-    parts += ["", "Z: most zombies seen at once; A: most of them adopted by PID 1.", ""]
+    parts += [f"| {name} | " + " | ".join(cells) + " |" for name, cells in _rows(results, inits)]
+    parts += ["", f"{LEGEND}.", ""]
     for r in results:
         parts += [f"## {r.scenario} under {r.init}: {'ok' if r.ok else 'FAILED'}", ""]
         if r.error:
