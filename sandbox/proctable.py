@@ -258,8 +258,11 @@ class TaskCounts:
     zombie: int
 
 
+# procps 4.0.7 (Debian sid, the Python 3.14 image) says `5 sleep, 0 d-sleep,` where
+# earlier versions say `5 sleeping,`; the uninterruptible ones are left out of the count.
 TASKS_LINE = re.compile(
-    r"Tasks:\s*(\d+)\s+total,\s*(\d+)\s+running,\s*(\d+)\s+sleeping,\s*(\d+)\s+stopped,\s*(\d+)\s+zombie"
+    r"Tasks:\s*(\d+)\s+total,\s*(\d+)\s+running,\s*(\d+)\s+sleep(?:ing)?,"
+    r"(?:\s*\d+\s+d-sleep,)?\s*(\d+)\s+stopped,\s*(\d+)\s+zombie"
 )
 
 

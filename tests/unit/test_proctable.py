@@ -34,7 +34,7 @@ def test_ps_aux_without_header_or_rows() -> None:
     assert proctable.parse_ps_aux("grep: Z: no match\n") == (False, ())
 
 
-@pytest.mark.parametrize("name", ["top_bn1.noreap.txt", "top.seed.txt"])
+@pytest.mark.parametrize("name", ["top_bn1.noreap.txt", "top.seed.txt", "top_bn1.procps-4.0.7.txt"])
 def test_top_tasks_line(name: str) -> None:
     tasks = proctable.parse_top_tasks((DATA / name).read_text())
     assert tasks is not None and tasks.zombie == 1
