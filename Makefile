@@ -6,6 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SANDBOX := $(PY) -m sandbox
+# The images' Python versions (3.11 3.13 3.14): `make image PYTHONS="3.13 3.14"`,
+# `make matrix PYTHONS="3.11 3.14"`. 3.11 (Debian bookworm) is the default everywhere.
+PYTHONS ?= 3.11
 
 .DEFAULT_GOAL := help
 .PHONY: help venv engine image setup zombie list matrix golden test unit lint bench clean
@@ -27,7 +30,7 @@ engine: $(STAMP) ## find a Docker engine, or install and start one (root Debian/
 	$(SANDBOX) engine
 
 image: $(STAMP) ## build the sandbox image, offline from Debian packages, unless up to date
-	$(SANDBOX) image
+	@for version in $(PYTHONS); do $(SANDBOX) image --python $$version || exit 1; done
 
 setup: image ## everything `make zombie` and `make test` need
 
@@ -42,8 +45,8 @@ $(SCENARIOS): image
 
 zombie: ## the seed's zombie demo under noreap and tini, with its checks (and so on: make list)
 
-matrix: image ## every scenario under every PID 1 mode, side by side; report.md/.json
-	$(SANDBOX) matrix
+matrix: image ## every scenario under every PID 1 mode, side by side; report.md/.html/.json
+	$(SANDBOX) matrix $(foreach version,$(PYTHONS),--python $(version))
 
 golden: image ## rewrite every scenario's golden transcripts from fresh runs
 	$(SANDBOX) golden

@@ -3,7 +3,9 @@
 Prints a table and writes bench.json. The floor is a bare
 `docker run --rm --network none IMAGE true`; the controller runs a trivial scenario
 (scenarios/trivial: `true` at a shell in a fresh container) in-process and through the CLI.
-Also times `make zombie`'s two runs (noreap and tini) end to end.
+Also times `make zombie`'s two runs (noreap and tini) end to end, and a slice of the
+matrix (MATRIX_SLICE under every PID 1 mode) with `-j 1` and with `-j 2`: the second is
+measured against the first.
 
 Sample output (2-core machine):
     what                                      median    floor   ratio   goal
@@ -27,13 +29,18 @@ from pathlib import Path
 from sandbox import image
 from sandbox.engine import Engine
 from sandbox.errors import SandboxError
-from sandbox.inits import get_init
+from sandbox.inits import INITS, get_init
+from sandbox.matrix import run_matrix
 from sandbox.runner import run_scenario
-from sandbox.scenario import load
+from sandbox.scenario import find, load
 
 HERE = Path(__file__).resolve().parent
 ROUNDS = 8
 GOAL = 1.5
+# Matrix runs are mostly waiting (on a zombie, a reap window): two at a time on two cores
+# should take clearly less than one after another.
+MATRIX_SLICE = ("zombie", "orphan")
+PARALLEL_GOAL = 0.75
 
 
 def timed(action: Callable[[], object], rounds: int) -> list[float]:
@@ -114,7 +121,28 @@ def measure_rows(engine: Engine, ref: str, docker: str, results_dir: str) -> lis
     )
     zombie = timed(lambda: run([*cli, "zombie", "--results", results_dir]), 3)
     rows.append(("`make zombie` (noreap + tini, 4 containers)", zombie, None, None))
+
+    scenarios_slice = [find(name) for name in MATRIX_SLICE]
+    inits = list(INITS.values())
+
+    def matrix(jobs: int) -> float:
+        start = time.perf_counter()
+        results = run_matrix(
+            scenarios_slice, inits, {image.DEFAULT_PYTHON: ref}, jobs=jobs, progress=_quiet
+        )
+        failed = [f"{r.scenario}/{r.init}" for r in results if not r.ok]
+        assert not failed, f"matrix runs failed: {failed}"
+        return time.perf_counter() - start
+
+    cases = f"{len(MATRIX_SLICE)} scenarios x {len(inits)} modes"
+    serial = matrix(1)
+    rows.append((f"matrix {cases}, -j 1", [serial], None, None))
+    rows.append((f"matrix {cases}, -j 2", [matrix(2)], serial, PARALLEL_GOAL))
     return rows
+
+
+def _quiet(*_: object) -> None:
+    pass
 
 
 def report(rows: list[Row]) -> int:

@@ -13,13 +13,14 @@ import math
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import NoReturn
 
-from sandbox import byo, golden, image, matrix, provision
+from sandbox import byo, golden, image, matrix, provision, summary
 from sandbox.engine import Engine
 from sandbox.errors import ImageError, SandboxError, UsageError
-from sandbox.inits import DEFAULT_INITS, INITS, get_init
+from sandbox.inits import DEFAULT_INITS, INITS, InitMode, get_init
 from sandbox.model import RunResult
 from sandbox.report import render_run, render_summary
 from sandbox.results import save_run, to_json, write_atomic
@@ -44,8 +45,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     for name, scenario in scenarios.items():
         print(f"{name:<{width}}  {scenario.summary}  [{scenario.title}]")
     print("\nPID 1 modes (--init):")
+    width = max(len(name) for name in INITS)
     for mode in INITS.values():
-        print(f"  {mode.name:<8} {mode.summary}")
+        print(f"  {mode.name:<{width}}  {mode.summary}")
+    print(f"  {'all':<{width}}  every one of them")
     return 0
 
 
@@ -57,7 +60,7 @@ def cmd_engine(_args: argparse.Namespace) -> int:
 
 def cmd_image(args: argparse.Namespace) -> int:
     engine = provision.ensure_engine(_log)
-    ref = image.ensure_image(engine, _log, method=args.method, force=args.force)
+    ref = image.ensure_image(engine, _log, python=args.python, method=args.method, force=args.force)
     print(ref)
     return 0
 
@@ -69,11 +72,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         scenario = byo.scenario_for(Path(args.scenario), args.timeout)
     else:
         scenario = find(args.scenario, args.scenarios)
-    inits = [get_init(name) for name in (args.init or DEFAULT_INITS)]
-    engine, ref = _engine_and_image()
+    inits = _inits(args.init, DEFAULT_INITS)
+    engine, ref = _engine_and_image(args.python)
     results = []
     for init in inits:
-        result = run_scenario(engine, ref, scenario, init, timeout_s=args.timeout)
+        result = run_scenario(
+            engine, ref, scenario, init, timeout_s=args.timeout, python=args.python
+        )
         report = render_run(result, scenario)
         print(report)
         folder = save_run(result, args.results, report)
@@ -90,10 +95,11 @@ def cmd_golden(args: argparse.Namespace) -> int:
     scenarios = [find(name, args.scenarios) for name in args.names] or list(
         load_all(args.scenarios).values()
     )
-    engine, ref = _engine_and_image()
+    inits = _inits(args.init, tuple(INITS))
+    engine, ref = _engine_and_image(image.DEFAULT_PYTHON)  # the golden files are 3.11's
     failed = 0
     for scenario in scenarios:
-        for init in (get_init(name) for name in DEFAULT_INITS):
+        for init in (i for i in inits if i.name in scenario.modes()):
             result = run_scenario(engine, ref, scenario, init)
             target = golden.path(scenario, init.name)
             if not result.ok:
@@ -110,34 +116,53 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     scenarios = [find(name, args.scenarios) for name in args.scenario or []] or list(
         load_all(args.scenarios).values()
     )
-    inits = [get_init(name) for name in (args.init or DEFAULT_INITS)]
+    inits = _inits(args.init, tuple(INITS))
     if args.jobs < 1:
         raise UsageError(f"-j must be at least 1, not {args.jobs}")
-    _engine, ref = _engine_and_image()
+    pythons = list(dict.fromkeys(args.python or [image.DEFAULT_PYTHON]))
+    images = {python: _engine_and_image(python)[1] for python in pythons}
+    started = time.monotonic()
+    _log(
+        f"{len(scenarios)} scenarios x {len(inits)} PID 1 modes x {len(pythons)} Python, "
+        f"{args.jobs} at a time"
+    )
 
     def progress(result: RunResult, done: int, total: int) -> None:
-        verdict = "ok" if result.ok else f"FAILED ({result.error or 'a check failed'})"
+        if result.not_applicable:
+            verdict = "n/a"
+        else:
+            verdict = "ok" if result.ok else f"FAILED ({result.error or 'a check failed'})"
+        python = f" on Python {result.python}" if len(pythons) > 1 else ""
         _log(
-            f"[{done}/{total}] {result.scenario} under {result.init}: {verdict}, "
-            f"{result.duration_s:.1f} s"
+            f"[{done}/{total} · {time.monotonic() - started:.0f} s] {result.scenario} under "
+            f"{result.init}{python}: {verdict}, {result.duration_s:.1f} s"
         )
         if not result.ok:  # which scenario, which mode, which check, and the transcript
             print(render_run(result, find(result.scenario, args.scenarios)), file=sys.stderr)
 
-    results = matrix.run_matrix(scenarios, inits, ref, jobs=args.jobs, progress=progress)
-    names = [init.name for init in inits]
+    results = matrix.run_matrix(scenarios, inits, images, jobs=args.jobs, progress=progress)
+    names = summary.columns(results)
     folder = args.out or matrix.default_folder(args.results)
     matrix.write_reports(results, names, folder)
-    print(matrix.render_table(results, names))
-    print(f"reports in {folder}/ (report.md, report.json)")
+    print(summary.render_table(results, names))
+    print(f"reports in {folder}/ (report.md, report.html, report.json)")
     return 0 if all(r.ok for r in results) else 1
 
 
-def _engine_and_image() -> tuple[Engine, str]:
+def _inits(asked: list[str] | None, default: tuple[str, ...]) -> list[InitMode]:
+    """The PID 1 modes named by --init (`all`: every one), or `default` when none is."""
+    names = list(INITS) if asked and "all" in asked else asked or default
+    return [get_init(name) for name in dict.fromkeys(names)]
+
+
+def _engine_and_image(python: str) -> tuple[Engine, str]:
     engine = Engine.connect()
-    ref = image.image_ref()
+    ref = image.image_ref(python)
     if engine.image_id(ref) is None:
-        raise ImageError(f"the engine has no sandbox image {ref}", "build it with `make image`")
+        build = "make image" if python == image.DEFAULT_PYTHON else f"make image PYTHONS={python}"
+        raise ImageError(
+            f"the engine has no sandbox image {ref} (Python {python})", f"build it with `{build}`"
+        )
     return engine, ref
 
 
@@ -154,6 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
     build = commands.add_parser("image", help="build the sandbox image unless it is up to date")
     build.add_argument("--method", default="auto", help="auto (default), offline or dockerfile")
     build.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    build.add_argument(
+        "--python",
+        choices=list(image.PYTHONS),
+        default=image.DEFAULT_PYTHON,
+        metavar="VERSION",
+        help=f"the image's Python: {', '.join(image.PYTHONS)} (default: {image.DEFAULT_PYTHON})",
+    )
     build.set_defaults(func=cmd_image)
 
     run = commands.add_parser("run", help="run a scenario under one or more PID 1 modes")
@@ -164,7 +196,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--init",
         action="append",
         metavar="MODE",
-        help=f"PID 1 mode, repeatable (default: {' and '.join(DEFAULT_INITS)})",
+        help=f"PID 1 mode, repeatable, or `all` (default: {' and '.join(DEFAULT_INITS)})",
+    )
+    run.add_argument(
+        "--python",
+        choices=list(image.PYTHONS),
+        default=image.DEFAULT_PYTHON,
+        metavar="VERSION",
+        help=f"the image's Python: {', '.join(image.PYTHONS)} (default: {image.DEFAULT_PYTHON})",
     )
     run.add_argument("--json", type=Path, metavar="FILE", help="write the result contract here")
     run.add_argument("--results", type=Path, default=Path("results"), metavar="DIR")
@@ -172,18 +211,30 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     rewrite = commands.add_parser(
-        "golden", help="rewrite the golden transcripts from fresh runs (both PID 1 modes)"
+        "golden", help="rewrite the golden transcripts from fresh runs (every PID 1 mode)"
     )
     rewrite.add_argument("names", nargs="*", metavar="SCENARIO", help="default: all of them")
+    rewrite.add_argument(
+        "--init", action="append", metavar="MODE", help="repeatable (default: every mode)"
+    )
     rewrite.set_defaults(func=cmd_golden)
 
     grid = commands.add_parser(
         "matrix", help="every scenario under every PID 1 mode, side by side, with reports"
     )
     grid.add_argument("--scenario", action="append", metavar="NAME", help="repeatable")
-    grid.add_argument("--init", action="append", metavar="MODE", help="repeatable")
+    grid.add_argument(
+        "--init", action="append", metavar="MODE", help="repeatable (default: every mode)"
+    )
     grid.add_argument(
         "-j", "--jobs", type=int, default=os.cpu_count() or 1, help="runs at once (default: cores)"
+    )
+    grid.add_argument(
+        "--python",
+        action="append",
+        choices=list(image.PYTHONS),
+        metavar="VERSION",
+        help=f"repeatable: {', '.join(image.PYTHONS)} (default: {image.DEFAULT_PYTHON})",
     )
     grid.add_argument("--out", type=Path, metavar="DIR", help="where the reports go")
     grid.add_argument("--results", type=Path, default=Path("results"), metavar="DIR")

@@ -149,8 +149,12 @@ class Engine:
         working_dir: str = "/",
         environment: Mapping[str, str] | None = None,
         pids_limit: int | None = None,
+        docker_init: bool = False,
     ) -> str:
-        """A new, stopped container with no network. Returns its ID."""
+        """A new, stopped container with no network. Returns its ID.
+
+        `docker_init`: Docker's own init runs as PID 1 and starts `command` (`--init`).
+        """
         if self.image_id(image) is None:  # containers.create would otherwise try to pull
             raise ImageError(f"the engine has no image {image}", "run `make image`")
         with _translated(f"creating a container from {image}"):
@@ -162,6 +166,7 @@ class Engine:
                 working_dir=working_dir,
                 environment=dict(environment or {}),
                 pids_limit=pids_limit,
+                init=docker_init or None,
                 detach=True,
             )
         return str(container.id)
@@ -186,6 +191,33 @@ class Engine:
     def start(self, container_id: str) -> None:
         with _translated(f"starting container {container_id[:12]}"):
             self._api.start(container_id)
+
+    def stop(self, container_id: str, grace_s: int) -> None:
+        """`docker stop -t grace_s`: SIGTERM to PID 1, SIGKILL after the grace period."""
+        with _translated(f"stopping container {container_id[:12]}"):
+            self._api.stop(container_id, timeout=grace_s)
+
+    def signal(self, container_id: str, signal: str) -> None:
+        """`docker kill --signal SIGNAL`: the signal to PID 1, from outside the container."""
+        with _translated(f"signalling container {container_id[:12]}"):
+            self._api.kill(container_id, signal=signal)
+
+    def output(self, container_id: str) -> Iterator[bytes]:
+        """What the container's PID 1 prints, from its start until it ends (stdout and stderr)."""
+        with _translated(f"reading the output of {container_id[:12]}"):
+            stream = self._api.logs(container_id, stream=True, follow=True)
+        return _translated_stream(stream, f"reading the output of {container_id[:12]}")
+
+    def wait(self, container_id: str, timeout_s: int = 5) -> int:
+        """The exit code of a container whose PID 1 has ended (or ends within `timeout_s`)."""
+        with _translated(f"waiting for container {container_id[:12]} to end"):
+            try:
+                result = self._api.wait(container_id, timeout=timeout_s)
+            except requests.exceptions.ReadTimeout as exc:
+                raise EngineError(
+                    f"container {container_id[:12]} still runs {timeout_s:g} s later"
+                ) from exc
+        return int(result["StatusCode"])
 
     def state(self, container_id: str) -> Mapping[str, Any]:
         """The container's State (Running, Pid, ExitCode, ...)."""

@@ -1,4 +1,16 @@
-"""The PID 1 choices: what runs as the container's init, and how it treats orphans."""
+"""The PID 1 choices: what runs as the container's init, and how it treats orphans.
+
+Most modes are a container command whose first process is PID 1, with the scenario's jobs
+started beside it by `docker exec`. Two need more than a command:
+
+- `none`: Docker's default, the scenario's own script is PID 1. PID 1 starts as a shell
+  that waits for the run's first job and then becomes it (exec); its output is the
+  container's own, and the container ends with it.
+- `tini-subreaper`: tini is not PID 1 but a registered child subreaper under a PID 1 that
+  never reaps. Orphans go to the nearest subreaper among their ancestors, so the jobs must
+  be tini's descendants, which `docker exec` processes never are: a job server under tini
+  (sandbox/jobs.py) starts them on request.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +18,34 @@ from dataclasses import dataclass
 
 from sandbox.errors import UsageError
 
+# What PID 1 runs under `none` until the first job comes; then it becomes that job.
+PID1_QUEUE = "/run/sandbox/pid1"
+_AWAIT_FIRST_JOB = (
+    f"mkdir -p {PID1_QUEUE.rsplit('/', 1)[0]}; mkfifo {PID1_QUEUE} 2>/dev/null; "
+    f'read -r job < {PID1_QUEUE}; echo "[1] $$"; eval "exec $job"'
+)
+JOBS_SERVER = "/opt/sandbox/jobs.py"
+
 
 @dataclass(frozen=True)
 class InitMode:
     name: str
     command: tuple[str, ...]  # the container's command; its first process is PID 1
     summary: str
+    docker_init: bool = False  # Docker's own init (`docker run --init`) runs the command
+    # How jobs start: "exec" (a shell started by `docker exec`), "pid1" (the first job
+    # becomes PID 1, the others as "exec"), "server" (the job server under the subreaper).
+    jobs: str = "exec"
+    # The start of the command line of the process that adopts orphans, if not PID 1.
+    subreaper: str = ""
+
+    @property
+    def shown(self) -> str:
+        """PID 1's command as the transcript shows it."""
+        prefix = "docker-init -- " if self.docker_init else ""
+        if self.jobs == "pid1":
+            return "the script itself (it waits for the first job, then becomes it)"
+        return prefix + " ".join(self.command)
 
 
 INITS: dict[str, InitMode] = {
@@ -26,6 +60,38 @@ INITS: dict[str, InitMode] = {
             "tini",
             ("/usr/bin/tini", "--", "sleep", "infinity"),
             "Debian's tini as PID 1: it reaps every orphan it inherits, at once",
+        ),
+        InitMode(
+            "none",
+            ("sh", "-c", _AWAIT_FIRST_JOB),
+            "Docker's default: the scenario's own script is PID 1, and reaps only what it "
+            "waits for",
+            jobs="pid1",
+        ),
+        InitMode(
+            "docker-init",
+            ("sleep", "infinity"),
+            "Docker's --init (tini, built in): it reaps every orphan it inherits",
+            docker_init=True,
+        ),
+        InitMode(
+            "dumb-init",
+            ("/usr/bin/dumb-init", "sleep", "infinity"),
+            "Debian's dumb-init as PID 1: it reaps orphans and forwards signals",
+        ),
+        InitMode(
+            "bash",
+            # `; :` keeps bash from exec'ing sleep: bash itself stays PID 1 and waits.
+            ("/bin/bash", "-c", "sleep infinity; :"),
+            "bash as PID 1, waiting for its child: its wait() reaps adopted orphans too",
+        ),
+        InitMode(
+            "tini-subreaper",
+            ("/usr/local/sbin/noreap", "/usr/bin/tini", "-s", "--", "python3", JOBS_SERVER),
+            "tini as a child subreaper under a PID 1 that never reaps: it adopts and reaps "
+            "the orphans of the jobs below it",
+            jobs="server",
+            subreaper="/usr/bin/tini -s",
         ),
     )
 }

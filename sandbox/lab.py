@@ -22,7 +22,7 @@ from typing import TypeVar
 from sandbox import proctable
 from sandbox.engine import Engine, ExecResult
 from sandbox.errors import ConditionTimeout, SandboxError, ScenarioError
-from sandbox.inits import InitMode
+from sandbox.inits import JOBS_SERVER, PID1_QUEUE, InitMode
 from sandbox.model import Process, Sample, Snapshot
 from sandbox.waiting import Timeout, wait_until
 
@@ -33,6 +33,7 @@ HOME = "/root"  # where the scenario's files are, and where its commands run (th
 HELPER_DIR = proctable.HELPER_MARK.rstrip("/")  # /opt/sandbox: the controller's own files
 PROBE = Path(__file__).with_name("probe.py")
 LINE_BUFFER = Path(__file__).with_name("linebuffer.py")
+JOBS = Path(__file__).with_name("jobs.py")
 ENVIRONMENT = {
     "HOME": HOME,
     "LANG": "C.UTF-8",  # the seed prints Chinese
@@ -82,6 +83,7 @@ class Lab:
         self.host_comparisons = 0  # snapshots compared with the host's view
         self.exit_code: int | None = None  # of the run's first job (the scenario's script)
         self.jobs_started = 0
+        self.boxes_opened = 0
         self._transcript: list[str] = []
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -105,14 +107,19 @@ class Lab:
             working_dir=HOME,
             environment=ENVIRONMENT,
             pids_limit=pids_limit,
+            docker_init=self.init.docker_init,
         )
         box: Box | None = None
-        self.write(f"\n{CONTAINER_MARK} (PID 1: {' '.join(self.init.command)})\n")
+        self.write(f"\n{CONTAINER_MARK} (PID 1: {self.init.shown})\n")
         try:
-            self.engine.start(container_id)
-            # Into the running container: its root filesystem is mounted already, so one
-            # copy costs a fraction of one into a created one. PID 1 needs none of these.
-            self.engine.put_files(container_id, "/", self._payload())
+            if self.init.jobs == "server":  # the job server is one of the files
+                self.engine.put_files(container_id, "/", self._payload())
+                self.engine.start(container_id)
+            else:
+                # Into the running container: its root filesystem is mounted already, so
+                # one copy costs a fraction of one into a created one.
+                self.engine.start(container_id)
+                self.engine.put_files(container_id, "/", self._payload())
             init_host_pid = int(self.engine.state(container_id).get("Pid") or 0)
             host = proctable.host_can_see(container_id, init_host_pid)
             if not self.host_view:
@@ -122,7 +129,10 @@ class Lab:
                     else "unavailable: the engine does not run on this machine's kernel "
                     f"({self.engine.endpoint}); the in-container table is the only view"
                 )
-            box = Box(self, container_id, host_view=host, init_host_pid=init_host_pid)
+            with self._lock:
+                self.boxes_opened += 1
+                index = self.boxes_opened
+            box = Box(self, container_id, host_view=host, init_host_pid=init_host_pid, index=index)
             yield box
         except BaseException:
             with contextlib.suppress(SandboxError):
@@ -140,6 +150,7 @@ class Lab:
         files = {
             f"{helpers}/probe.py": PROBE.read_bytes(),
             f"{helpers}/python/sitecustomize.py": LINE_BUFFER.read_bytes(),
+            JOBS_SERVER.lstrip("/"): JOBS.read_bytes(),
         }
         files.update({f"{HOME.lstrip('/')}/{name}": data for name, data in self.files.items()})
         return files
@@ -244,7 +255,13 @@ class Job:
     """A command started in the background of a shell inside a box (`command &`)."""
 
     def __init__(
-        self, lab: Lab, command: str, exec_id: str, stream: Iterator[bytes], *, first: bool
+        self,
+        lab: Lab,
+        command: str,
+        stream: Iterator[bytes],
+        status: Callable[[], int],
+        *,
+        first: bool,
     ) -> None:
         self.lab = lab
         self.command = command
@@ -256,7 +273,7 @@ class Job:
                 write(text)
 
         self._write = write_between_commands
-        self._exec_id = exec_id
+        self._status = status  # the exit status, once the output stream has ended
         self._stream = stream
         self._output: list[str] = []
         self._pid: int | None = None
@@ -318,7 +335,7 @@ class Job:
             raise self.lab.gave_up(f"`{self.command}` to end", timeout_s, limit, self.output)
         self._raise_if_lost()
         if self.exit_code is None:
-            self.exit_code = self.lab.engine.exec_exit_code(self._exec_id)
+            self.exit_code = self._status()
             self._write(f"[1]+  Exit {self.exit_code}  {self.command}\n")
             if self.first:  # the run's first job is the scenario's script
                 self.lab.exit_code = self.exit_code
@@ -376,31 +393,82 @@ class Box:
     """One running container, seen the way a learner at its shell would see it."""
 
     def __init__(
-        self, lab: Lab, container_id: str, *, host_view: bool, init_host_pid: int = 0
+        self,
+        lab: Lab,
+        container_id: str,
+        *,
+        host_view: bool,
+        init_host_pid: int = 0,
+        index: int = 1,
     ) -> None:
         self.lab = lab
+        self.index = index  # the run's first box is 1, its second 2, ...
         self.container_id = container_id
         self.host_view = host_view
         self.init_host_pid = init_host_pid  # PID 1's PID on the host (0: unknown)
         self.jobs: list[Job] = []
+        self._adopter: int | None = None
 
     def start(self, command: str) -> Job:
         """`command &` at a shell prompt: the shell stays the command's parent and waits.
 
-        `command` is a simple command (it is exec'd). `job.pid()` is its PID.
+        `command` is a simple command (it is exec'd). `job.pid()` is its PID. Under the
+        `none` mode the box's first job is PID 1 itself, and under `tini-subreaper` the job
+        server is every job's parent instead of a shell (see sandbox/inits.py).
         """
-        self.lab.write(f"$ {command} &\n")
-        # The inner shell announces its PID, then becomes the command (exec keeps the PID).
-        inner = shlex.quote(f'echo "[1] $$"; exec {command}')
-        script = f"sh -c {inner} & wait $!"
-        exec_id, stream = self.lab.engine.exec_start(
-            self.container_id, ["sh", "-c", script], environment=ENVIRONMENT, working_dir=HOME
-        )
+        engine, mode = self.lab.engine, self.lab.init.jobs
+        if mode == "pid1" and not self.jobs:
+            self.lab.write(f"$ {command}    # as PID 1: docker run IMAGE {command}\n")
+            self._shell_run(
+                f"mkdir -p {PID1_QUEUE.rsplit('/', 1)[0]}; mkfifo {PID1_QUEUE} 2>/dev/null; "
+                f'printf "%s\\n" "$SANDBOX_JOB" > {PID1_QUEUE}',
+                command,
+            )
+            stream: Iterator[bytes] = engine.output(self.container_id)
+            status: Callable[[], int] = lambda: engine.wait(self.container_id)  # noqa: E731
+        else:
+            self.lab.write(f"$ {command} &\n")
+            if mode == "server":
+                argv = ["python3", JOBS_SERVER, "request"]
+            else:
+                # The inner shell announces its PID, then becomes the command (exec keeps
+                # the PID); the outer one waits for it, as a shell waits for `command &`.
+                inner = shlex.quote(f'echo "[1] $$"; exec {command}')
+                argv = ["sh", "-c", f"sh -c {inner} & wait $!"]
+            exec_id, stream = engine.exec_start(
+                self.container_id,
+                argv,
+                environment={**ENVIRONMENT, "SANDBOX_JOB": command},
+                working_dir=HOME,
+            )
+            status = lambda: engine.exec_exit_code(exec_id)  # noqa: E731
         with self.lab.terminal:
             first, self.lab.jobs_started = not self.lab.jobs_started, self.lab.jobs_started + 1
-        job = Job(self.lab, command, exec_id, stream, first=first)
+        job = Job(self.lab, command, stream, status, first=first)
         self.jobs.append(job)
         return job
+
+    def _shell_run(self, script: str, job: str) -> None:
+        """Run `script` for the controller (left out of the process table), job in SANDBOX_JOB."""
+        result = self.lab.engine.exec_run(
+            self.container_id,
+            ["sh", "-c", script, f"{HELPER_DIR}/start"],
+            environment={**ENVIRONMENT, "SANDBOX_JOB": job},
+        )
+        if result.exit_code != 0:
+            raise ScenarioError(f"`{job}` could not be started: {result.output.strip()}")
+
+    def adopter(self) -> int:
+        """The PID that orphans of this box's jobs are handed to: PID 1, or the subreaper."""
+        prefix = self.lab.init.subreaper
+        if not prefix:
+            return 1
+        if self._adopter is None:
+            self._adopter = self.wait_for(
+                f"the subreaper ({prefix})",
+                lambda t: next((p.pid for p in t if p.cmd.startswith(prefix)), None),
+            )
+        return self._adopter
 
     def type(self, command: str) -> str:
         """Run `command` as if typed at the container's shell; its output, also in the transcript.
@@ -530,7 +598,9 @@ class Box:
             with self.lab.terminal:  # parts of lab.parallel capture at the same time
                 self.lab.host_comparisons += 1
                 self.lab.host_differences += differences
-        snapshot = Snapshot(label, "".join(texts), inside, host, round(self.lab.elapsed(), 3))
+        snapshot = Snapshot(
+            label, "".join(texts), inside, host, round(self.lab.elapsed(), 3), self.index
+        )
         self.lab.snapshots.append(snapshot)
         return snapshot
 
@@ -539,6 +609,37 @@ class Box:
         result = self._typed(f"kill -{signal} {pid}")
         if result.exit_code != 0:
             raise ScenarioError(f"`kill -{signal} {pid}` failed: {result.output.strip()}")
+
+    def stop(self, grace_s: int) -> tuple[float, int]:
+        """`docker stop -t grace_s`, typed on the host: (seconds until it ended, exit code)."""
+        with self.lab.terminal:
+            self.lab.write(f"host$ docker stop -t {grace_s} <this container>\n")
+            started = time.monotonic()
+            self.lab.engine.stop(self.container_id, grace_s)
+            code = self.lab.engine.wait(self.container_id)
+            took = time.monotonic() - started
+            self.lab.write(f"host$ docker inspect -f '{{{{.State.ExitCode}}}}' ...\n{code}\n")
+        return took, code
+
+    def signal(self, signal: str) -> None:
+        """`docker kill --signal SIGNAL`, typed on the host: the signal to PID 1 from outside."""
+        with self.lab.terminal:
+            self.lab.write(f"host$ docker kill --signal {signal} <this container>\n")
+            self.lab.engine.signal(self.container_id, signal)
+
+    def ended(self, timeout_s: float = DEFAULT_WAIT_S) -> int | None:
+        """The container's exit code once PID 1 has ended within `timeout_s`; None if it runs on."""
+        limit = self.lab.remaining(timeout_s)
+        try:
+            state = wait_until(
+                lambda: self.lab.engine.state(self.container_id),
+                lambda s: not s.get("Running"),
+                timeout_s=limit,
+                what="the container to end",
+            )
+        except Timeout:
+            return None
+        return int(state.get("ExitCode") or 0)
 
     def close(self) -> None:
         """After removal: let the jobs' readers see their streams end."""

@@ -30,6 +30,7 @@ class Snapshot:
     # None where the engine runs on another kernel.
     host_processes: tuple[Process, ...] | None = None
     at_s: float = 0.0  # seconds since the run started
+    container: int = 1  # which of the run's containers: 1 for the first box opened, 2, ...
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,12 @@ class RunResult:
     error: str | None = None  # why the run stopped early, if it did
     host_view: str = ""  # how the host-side cross-check went, or why there was none
     image: str = ""
+    python: str = ""  # the image's Python version (3.11, 3.13, 3.14)
     # Figures the run measured, by name (e.g. "oversold": 7, "forks_before_eagain": 31).
     facts: dict[str, int | float | str] = field(default_factory=dict, hash=False)
     timeline: tuple[Sample, ...] = ()  # sampled counts, where the scenario watched them
+    # Why the scenario cannot run under this PID 1 mode; such a result has no checks.
+    not_applicable: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -32,6 +32,12 @@ def verdict(check: CheckResult, init: str) -> str:
 
 def render_run(result: RunResult, scenario: Scenario) -> str:
     """One run: the transcript, what it shows and why, the checks, the outcome."""
+    if result.not_applicable:
+        return (
+            f"{_rule(f'{scenario.name} under {result.init}')}\n"
+            f"not applicable: {scenario.name} does not run under {result.init}: "
+            f"{result.not_applicable}\n"
+        )
     parts = [
         _rule(f"{scenario.name} under {result.init} · {scenario.title}"),
         result.transcript.strip("\n"),
@@ -57,11 +63,15 @@ def render_run(result: RunResult, scenario: Scenario) -> str:
 def render_summary(results: Iterable[RunResult]) -> str:
     """A line per run: scenario, PID 1 mode, checks passed, outcome."""
     rows = list(results)
-    lines = [_rule("summary"), f"{'scenario':<20}{'init':<10}{'checks':<10}{'time':>7}  result"]
+    lines = [_rule("summary"), f"{'scenario':<20}{'init':<16}{'checks':<10}{'time':>7}  result"]
     for r in rows:
         passed = sum(c.ok for c in r.checks)
+        if r.not_applicable:
+            outcome = "n/a (does not run under this PID 1)"
+        else:
+            outcome = "ok" if r.ok else "FAILED" + (f" ({r.error})" if r.error else "")
         lines.append(
-            f"{r.scenario:<20}{r.init:<10}{f'{passed}/{len(r.checks)}':<10}{r.duration_s:>6.1f}s  "
-            + ("ok" if r.ok else "FAILED" + (f" ({r.error})" if r.error else ""))
+            f"{r.scenario:<20}{r.init:<16}{f'{passed}/{len(r.checks)}':<10}{r.duration_s:>6.1f}s  "
+            + outcome
         )
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ import signal
 import threading
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 
 from sandbox import proctable
 from sandbox.engine import LABEL, Engine
@@ -40,12 +41,15 @@ def run_scenario(
     init: InitMode,
     *,
     timeout_s: float | None = None,
+    python: str = "",
 ) -> RunResult:
     """Run `scenario` under `init` in fresh containers; every container is removed after.
 
     A condition that never comes true, or a lost process, ends the run early: the result
     then says why (`error`) and carries the last process table seen. A lost engine is raised.
     """
+    if init.name in scenario.not_under:
+        return replace(not_applicable(scenario, init, image), python=python)
     bound = timeout_s if timeout_s is not None else scenario.timeout_s
     labels = labels_for(scenario, init)
     lab = Lab(engine, image, init, scenario.files(), labels=labels, bound_s=bound)
@@ -82,8 +86,26 @@ def run_scenario(
         error=error,
         host_view=lab.host_view,
         image=image,
+        python=python,
         facts=dict(lab.facts),
         timeline=tuple(lab.timeline),
+    )
+
+
+def not_applicable(scenario: Scenario, init: InitMode, image: str) -> RunResult:
+    """The result for a mode the scenario cannot run under: no container, the reason said."""
+    reason = scenario.not_under[init.name]
+    return RunResult(
+        scenario=scenario.name,
+        init=init.name,
+        ok=True,
+        checks=(),
+        snapshots=(),
+        exit_code=None,
+        duration_s=0.0,
+        transcript=f"# {scenario.name} does not run under {init.name}: {reason}\n",
+        image=image,
+        not_applicable=reason,
     )
 
 

@@ -25,8 +25,11 @@ DECLARATION = "scenario.py"
 
 
 def expect(name: str, claim: str, **holds_under: bool) -> Expectation:
-    """A check: `claim`, and whether it holds under each PID 1 mode (`noreap=True, tini=False`)."""
-    return Expectation(name, claim, dict(holds_under))
+    """A check: `claim`, and whether it holds under each PID 1 mode (`noreap=True, tini=False`).
+
+    Mode names with a dash are written with an underscore (`docker_init=False`).
+    """
+    return Expectation(name, claim, {mode.replace("_", "-"): v for mode, v in holds_under.items()})
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,13 @@ class Scenario:
     golden_masks: tuple[tuple[str, str], ...] = ()
     directory: Path = field(default=Path("."), compare=False)
     only: tuple[str, ...] = ()  # copy just these files of `directory` (bring your own)
+    # PID 1 modes the scenario cannot run under, each with the reason a learner is told
+    # (e.g. under `none` the script is PID 1, and an orphan demo's father would be PID 1).
+    not_under: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def modes(self) -> tuple[str, ...]:
+        """The PID 1 modes the scenario runs under: all but those of `not_under`."""
+        return tuple(name for name in INITS if name not in self.not_under)
 
     def files(self) -> dict[str, bytes]:
         """The scripts a container gets in its home folder: all but the declaration."""
@@ -78,17 +88,24 @@ def _validate(scenario: Scenario, path: Path) -> None:
         raise DeclarationError(
             f"{path}: name {scenario.name!r} must match its folder {path.parent.name!r}"
         )
+    for mode, reason in scenario.not_under.items():
+        if mode not in INITS or not reason.strip():
+            raise DeclarationError(
+                f"{path}: not_under: {mode!r} must be one of {', '.join(INITS)}, with a reason"
+            )
+    modes = set(scenario.modes())
     seen: set[str] = set()
     for item in scenario.expectations:
         if item.name in seen:
             raise DeclarationError(f"{path}: expectations: {item.name!r} is declared twice")
         seen.add(item.name)
-        unknown = set(item.holds_under) - set(INITS)
-        missing = set(INITS) - set(item.holds_under)
+        unknown = set(item.holds_under) - modes
+        missing = modes - set(item.holds_under)
         if unknown or missing:
             raise DeclarationError(
                 f"{path}: expectations: {item.name!r} must say whether it holds under each of "
-                f"{', '.join(INITS)} (unknown: {sorted(unknown)}, missing: {sorted(missing)})"
+                f"{', '.join(sorted(modes))}, the modes not in not_under "
+                f"(unknown: {sorted(unknown)}, missing: {sorted(missing)})"
             )
     if scenario.timeout_s <= 0:
         raise DeclarationError(f"{path}: timeout_s must be positive")

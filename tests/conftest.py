@@ -13,10 +13,11 @@ import pytest
 from sandbox import image
 from sandbox.engine import LABEL, Engine
 from sandbox.errors import EngineUnavailable
-from sandbox.inits import get_init
+from sandbox.inits import INITS, get_init
+from sandbox.matrix import run_matrix
 from sandbox.model import RunResult
 from sandbox.runner import SESSION, run_scenario
-from sandbox.scenario import find
+from sandbox.scenario import Scenario, find
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 os.environ["SANDBOX_SESSION"] = SESSION  # the CLI runs the tests start join this session
@@ -33,6 +34,15 @@ def _unavailable(reason: str) -> NoReturn:
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: integration tests must run, not skip)", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's chromium, for the tests marked `browser` (skipped without it, except in CI)."""
+    path = Path("/usr/bin/chromium")
+    if not path.exists():
+        _unavailable(f"no {path}: apt-get install chromium")
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -70,17 +80,40 @@ def no_leftovers(engine: Engine) -> Iterator[None]:
     assert not left, f"containers left behind: {sorted(c[:12] for c in left)}"
 
 
-@pytest.fixture(scope="session")
-def scenario_run(engine: Engine, image_ref: str) -> Callable[[str, str], RunResult]:
-    """Runs a catalogue scenario under a PID 1 mode once per session; later calls reuse it."""
-    results: dict[tuple[str, str], RunResult] = {}
+class ScenarioRuns:
+    """Catalogue runs, each made once per session: `runs(name, init)` runs it or reuses it."""
 
-    def run(name: str, init: str) -> RunResult:
-        if (name, init) not in results:
-            before = ours(engine)
-            results[name, init] = run_scenario(engine, image_ref, find(name), get_init(init))
-            left = ours(engine) - before
+    def __init__(self, engine: Engine, image_ref: str) -> None:
+        self.engine = engine
+        self.image_ref = image_ref
+        self.results: dict[tuple[str, str], RunResult] = {}
+
+    def __call__(self, name: str, init: str) -> RunResult:
+        if (name, init) not in self.results:
+            before = ours(self.engine)
+            self.results[name, init] = run_scenario(
+                self.engine, self.image_ref, find(name), get_init(init)
+            )
+            left = ours(self.engine) - before
             assert not left, f"{name} under {init} left containers behind: {sorted(left)}"
-        return results[name, init]
+        return self.results[name, init]
 
-    return run
+    def prefetch(self, scenarios: list[Scenario]) -> None:
+        """Run `scenarios` under every mode, as many at once as there are cores (the matrix)."""
+        before = ours(self.engine)
+        results = run_matrix(
+            scenarios,
+            list(INITS.values()),
+            {image.DEFAULT_PYTHON: self.image_ref},
+            jobs=os.cpu_count() or 1,
+            progress=lambda *_: None,
+        )
+        self.results.update({(r.scenario, r.init): r for r in results})
+        left = ours(self.engine) - before
+        assert not left, f"the catalogue left containers behind: {sorted(left)}"
+
+
+@pytest.fixture(scope="session")
+def scenario_run(engine: Engine, image_ref: str) -> ScenarioRuns:
+    """Runs a catalogue scenario under a PID 1 mode once per session; later calls reuse it."""
+    return ScenarioRuns(engine, image_ref)

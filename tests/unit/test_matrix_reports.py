@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sandbox.matrix import render_markdown, render_table, summarize
+from dataclasses import replace
+
 from sandbox.model import CheckResult, Process, RunResult, Sample, Snapshot
+from sandbox.summary import render_markdown, render_table, summarize
 
 ZOMBIE = Process(14, 13, "Z", "[python3] <defunct>")
 ADOPTED = Process(14, 1, "Z", "[python3] <defunct>")
@@ -23,19 +25,37 @@ def result(init: str, *tables: tuple[Process, ...], ok: bool = True) -> RunResul
     )
 
 
-def test_cells_count_zombies_and_the_adopted_ones() -> None:
+def test_cells_count_zombies_the_adopted_and_the_reaped_ones() -> None:
     noreap = summarize(result("noreap", (ZOMBIE,), (ADOPTED,)))
     tini = summarize(result("tini", (ZOMBIE,), ()))
-    assert noreap.cell() == "Z1 A1 ok 2/2"
-    assert tini.cell() == "Z1 A0 ok 2/2"
-    assert summarize(result("tini", ok=False)).cell() == "Z0 A0 FAILED 1/2"
+    assert noreap.cell() == "Z1 A1 R0 ok 2/2"
+    assert tini.cell() == "Z1 A0 R1 ok 2/2"
+    assert summarize(result("tini", ok=False)).cell() == "Z0 A0 R0 FAILED 1/2"
+
+
+def test_a_zombie_is_reaped_only_if_gone_from_a_later_table_of_its_own_container() -> None:
+    first = Snapshot("zombie", "", (ZOMBIE,), container=1)
+    other_box = Snapshot("another container", "", (), container=2)
+    run = result("noreap")
+    assert summarize(replace(run, snapshots=(first, other_box))).reaped == 0
+    later = Snapshot("later", "", (), container=1)
+    assert summarize(replace(run, snapshots=(first, other_box, later))).reaped == 1
+
+
+def test_a_mode_the_scenario_does_not_run_under_shows_as_n_a() -> None:
+    skipped = replace(result("none"), checks=(), snapshots=(), not_applicable="its father is PID 1")
+    assert summarize(skipped).cell() == "n/a"
+    assert "n/a" in render_table([result("noreap"), skipped], ["noreap", "none"])
 
 
 def test_table_and_markdown_have_a_row_per_scenario_and_a_column_per_mode() -> None:
     runs = [result("noreap", (ADOPTED,)), result("tini", ())]
     table = render_table(runs, ["noreap", "tini"]).splitlines()
     assert table[0].split() == ["scenario", "noreap", "tini"]
-    assert table[1].split() == ["zombie", "Z1", "A1", "ok", "2/2", "Z0", "A0", "ok", "2/2"]
+    assert table[1].split() == [
+        *("zombie", "Z1", "A1", "R0", "ok", "2/2"),
+        *("Z0", "A0", "R0", "ok", "2/2"),
+    ]
     markdown = render_markdown(runs, ["noreap", "tini"])
-    assert "| zombie | Z1 A1 ok 2/2 | Z0 A0 ok 2/2 |" in markdown
+    assert "| zombie | Z1 A1 R0 ok 2/2 | Z0 A0 R0 ok 2/2 |" in markdown
     assert "## zombie under tini: ok" in markdown and "$ ps aux | grep Z" in markdown

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.errors import ScenarioError, UsageError
+from sandbox.errors import DeclarationError, ScenarioError, UsageError
 from sandbox.inits import INITS
 from sandbox.scenario import find, load, load_all
 
@@ -24,7 +24,8 @@ SCENARIO = Scenario(
 def write(root: Path, folder: str, name: str | None = None, expectation: str = "") -> Path:
     path = root / folder
     path.mkdir(parents=True)
-    expectation = expectation or 'expect("c", "claim", noreap=True, tini=False)'
+    every = ", ".join(f"{mode.replace('-', '_')}=True" for mode in INITS)
+    expectation = expectation or f'expect("c", "claim", {every})'
     text = GOOD.format(name=name or folder, expectation=expectation)
     (path / "scenario.py").write_text(text)
     (path / "script.py").write_text("print('hi')\n")
@@ -36,8 +37,10 @@ def test_project_scenarios_load_and_declare_every_mode() -> None:
     assert "zombie" in scenarios
     for scenario in scenarios.values():
         assert scenario.expectations
+        assert set(scenario.not_under) <= set(INITS)
+        assert set(scenario.modes()) | set(scenario.not_under) == set(INITS)
         for item in scenario.expectations:
-            assert set(item.holds_under) == set(INITS)
+            assert set(item.holds_under) == set(scenario.modes())
     assert set(scenarios["zombie"].files()) >= {"test.py", "test_join.py"}
     assert "scenario.py" not in scenarios["zombie"].files()
 
@@ -57,7 +60,7 @@ def test_expectation_must_cover_every_mode(tmp_path: Path) -> None:
     folder = write(tmp_path, "mine", expectation='expect("c", "claim", noreap=True, tiny=True)')
     with pytest.raises(ScenarioError, match=r"scenario.py: expectations: 'c' must say") as info:
         load(folder)
-    assert "unknown: ['tiny']" in str(info.value) and "missing: ['tini']" in str(info.value)
+    assert "unknown: ['tiny']" in str(info.value) and "'tini'" in str(info.value)
 
 
 def test_broken_python_points_at_the_file(tmp_path: Path) -> None:
@@ -81,3 +84,25 @@ def test_unknown_name_lists_the_valid_ones(tmp_path: Path) -> None:
     for bad in ("nosuch", "", "../alpha", "alpha/"):
         with pytest.raises(UsageError, match=r"choose one of: alpha, beta$"):
             find(bad, tmp_path)
+
+
+def test_a_mode_the_scenario_cannot_run_under_is_declared_with_a_reason(tmp_path: Path) -> None:
+    others = ", ".join(f"{mode.replace('-', '_')}=True" for mode in INITS if mode != "none")
+    path = write(
+        tmp_path,
+        "skips",
+        expectation=f'expect("c", "claim", {others})',
+    )
+    text = (path / "scenario.py").read_text()
+    (path / "scenario.py").write_text(
+        text.replace("drive=drive,", 'drive=drive, not_under={"none": "its father is PID 1"},')
+    )
+    scenario = load(path)
+    assert "none" not in scenario.modes()
+    assert scenario.not_under == {"none": "its father is PID 1"}
+
+
+def test_a_mode_neither_declared_nor_excused_names_the_file_and_field(tmp_path: Path) -> None:
+    path = write(tmp_path, "partial", expectation='expect("c", "claim", noreap=True)')
+    with pytest.raises(DeclarationError, match=r"partial/scenario.py: expectations: 'c'"):
+        load(path)
