@@ -133,6 +133,13 @@ class Lab:
                 self.boxes_opened += 1
                 index = self.boxes_opened
             box = Box(self, container_id, host_view=host, init_host_pid=init_host_pid, index=index)
+            if self.init.jobs == "server":
+                # Until the server is up, its PID and those of the first request's exec are
+                # taken in either order: wait, so that the tables look the same every run.
+                box.wait_for(
+                    "the job server to start",
+                    lambda t: next((p for p in t if p.cmd.endswith(JOBS_SERVER)), None),
+                )
             yield box
         except BaseException:
             with contextlib.suppress(SandboxError):
@@ -614,10 +621,11 @@ class Box:
         """`docker stop -t grace_s`, typed on the host: (seconds until it ended, exit code)."""
         with self.lab.terminal:
             self.lab.write(f"host$ docker stop -t {grace_s} <this container>\n")
-            started = time.monotonic()
-            self.lab.engine.stop(self.container_id, grace_s)
-            code = self.lab.engine.wait(self.container_id)
-            took = time.monotonic() - started
+        started = time.monotonic()
+        self.lab.engine.stop(self.container_id, grace_s)
+        code = self.lab.engine.wait(self.container_id)
+        took = time.monotonic() - started
+        with self.lab.terminal:
             self.lab.write(f"host$ docker inspect -f '{{{{.State.ExitCode}}}}' ...\n{code}\n")
         return took, code
 
