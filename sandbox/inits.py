@@ -38,6 +38,9 @@ class InitMode:
     jobs: str = "exec"
     # The start of the command line of the process that adopts orphans, if not PID 1.
     subreaper: str = ""
+    # The command line of what PID 1 starts of its own, if anything: a box is ready once
+    # it runs (so that it always has a lower PID than the scenario's processes).
+    ready: str = ""
 
     @property
     def shown(self) -> str:
@@ -60,6 +63,7 @@ INITS: dict[str, InitMode] = {
             "tini",
             ("/usr/bin/tini", "--", "sleep", "infinity"),
             "Debian's tini as PID 1: it reaps every orphan it inherits, at once",
+            ready="sleep infinity",
         ),
         InitMode(
             "none",
@@ -73,17 +77,20 @@ INITS: dict[str, InitMode] = {
             ("sleep", "infinity"),
             "Docker's --init (tini, built in): it reaps every orphan it inherits",
             docker_init=True,
+            ready="sleep infinity",
         ),
         InitMode(
             "dumb-init",
             ("/usr/bin/dumb-init", "sleep", "infinity"),
             "Debian's dumb-init as PID 1: it reaps orphans and forwards signals",
+            ready="sleep infinity",
         ),
         InitMode(
             "bash",
             # `; :` keeps bash from exec'ing sleep: bash itself stays PID 1 and waits.
             ("/bin/bash", "-c", "sleep infinity; :"),
             "bash as PID 1, waiting for its child: its wait() reaps adopted orphans too",
+            ready="sleep infinity",
         ),
         InitMode(
             "tini-subreaper",
@@ -92,6 +99,7 @@ INITS: dict[str, InitMode] = {
             "the orphans of the jobs below it",
             jobs="server",
             subreaper="/usr/bin/tini -s",
+            ready=f"python3 {JOBS_SERVER}",
         ),
     )
 }

@@ -133,12 +133,14 @@ class Lab:
                 self.boxes_opened += 1
                 index = self.boxes_opened
             box = Box(self, container_id, host_view=host, init_host_pid=init_host_pid, index=index)
-            if self.init.jobs == "server":
-                # Until the server is up, its PID and those of the first request's exec are
-                # taken in either order: wait, so that the tables look the same every run.
+            if ready := self.init.ready:
+                # Until PID 1 has started its own child (sleep, the job server), that child
+                # and the scenario's first processes take their PIDs in either order: wait
+                # (on the host's /proc where it can, which takes no PID), so that the
+                # tables look the same every run.
                 box.wait_for(
-                    "the job server to start",
-                    lambda t: next((p for p in t if p.cmd.endswith(JOBS_SERVER)), None),
+                    f"PID 1 to start {ready}",
+                    lambda t: next((p for p in t if p.cmd == ready), None),
                 )
             yield box
         except BaseException:

@@ -8,6 +8,7 @@ mode, and `drive(lab)`, the steps that make the moments happen and observe them.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -72,9 +73,11 @@ def load(directory: Path) -> Scenario:
     if spec is None or spec.loader is None:
         raise DeclarationError(f"{path}: cannot be loaded as Python")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as an import would (dataclasses look themselves up)
     try:
         spec.loader.exec_module(module)
     except Exception as exc:
+        sys.modules.pop(spec.name, None)
         raise DeclarationError(f"{path}: fails to load: {type(exc).__name__}: {exc}") from exc
     scenario = getattr(module, "SCENARIO", None)
     if not isinstance(scenario, Scenario):

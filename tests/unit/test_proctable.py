@@ -74,6 +74,14 @@ def test_compare_reports_each_difference() -> None:
     ]
 
 
+def test_compare_takes_running_and_asleep_alike_but_not_a_zombie() -> None:
+    inside = (Process(1, 0, "S", "tini"), Process(8, 1, "S", "sleep infinity"))
+    woken = (Process(1, 0, "R", "tini"), Process(8, 1, "D", "sleep infinity"))
+    assert proctable.compare(inside, woken) == []
+    exited = (Process(1, 0, "S", "tini"), Process(8, 1, "Z", "[sleep] <defunct>"))
+    assert proctable.compare(inside, exited) == ["pid 8: inside ppid 1 S, host ppid 1 Z"]
+
+
 def test_namespace_pid_is_the_innermost() -> None:
     status = "Name:\tpython3\nNSpid:\t6115\t15\nState:\tZ (zombie)\n"
     assert proctable._namespace_pid(status) == 15
