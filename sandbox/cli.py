@@ -23,7 +23,7 @@ from sandbox.errors import ImageError, SandboxError, UsageError
 from sandbox.inits import DEFAULT_INITS, INITS, InitMode, get_init
 from sandbox.model import RunResult
 from sandbox.report import render_run, render_summary
-from sandbox.results import save_run, to_json, write_atomic
+from sandbox.results import load_results, save_run, to_json, write_atomic
 from sandbox.runner import run_scenario
 from sandbox.scenario import SCENARIOS_DIR, find, load_all
 
@@ -149,6 +149,16 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    results = load_results(args.report)
+    names = summary.columns(results)
+    folder = args.report.parent
+    matrix.write_reports(results, names, folder, json=False)
+    print(summary.render_table(results, names))
+    print(f"reports in {folder}/ (report.md, report.html)")
+    return 0
+
+
 def _inits(asked: list[str] | None, default: tuple[str, ...]) -> list[InitMode]:
     """The PID 1 modes named by --init (`all`: every one), or `default` when none is."""
     names = list(INITS) if asked and "all" in asked else asked or default
@@ -239,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument("--out", type=Path, metavar="DIR", help="where the reports go")
     grid.add_argument("--results", type=Path, default=Path("results"), metavar="DIR")
     grid.set_defaults(func=cmd_matrix)
+
+    again = commands.add_parser(
+        "report", help="write report.md and report.html again from a report.json"
+    )
+    again.add_argument("report", type=Path, metavar="REPORT_JSON")
+    again.set_defaults(func=cmd_report)
 
     for sub in (listing, run, rewrite, grid):
         sub.add_argument(

@@ -10,15 +10,12 @@ Huge process tables are drawn in part (see MAX_* below), and the page says so.
 from __future__ import annotations
 
 import html
-import json
 import math
 import re
-import sys
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sandbox import summary
 from sandbox.model import CheckResult, Process, RunResult, Sample, Snapshot
@@ -520,48 +517,3 @@ def write_html(results: list[RunResult], inits: list[str], folder: Path) -> Path
     path = folder / "report.html"
     write_atomic(path, render_html(results, inits))
     return path
-
-
-# -- from a report.json ------------------------------------------------------------------
-
-
-def result_from_dict(d: Mapping[str, Any]) -> RunResult:
-    """A RunResult back from its contract (RunResult.to_dict(), as report.json holds it)."""
-
-    def table(rows: Iterable[Mapping[str, Any]]) -> tuple[Process, ...]:
-        return tuple(Process(**p) for p in rows)
-
-    def snapshot(s: Mapping[str, Any]) -> Snapshot:
-        host = s.get("host_processes")
-        return Snapshot(
-            **{**s, "processes": table(s["processes"]), "host_processes": host and table(host)}
-        )
-
-    return RunResult(
-        **{
-            **d,
-            "checks": tuple(CheckResult(**c) for c in d["checks"]),
-            "snapshots": tuple(snapshot(s) for s in d["snapshots"]),
-            "timeline": tuple(Sample(**s) for s in d.get("timeline", ())),
-        }
-    )
-
-
-def load_results(path: Path) -> list[RunResult]:
-    """The runs of a matrix's report.json (a list), or of one result.json (an object)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return [result_from_dict(d) for d in (data if isinstance(data, list) else [data])]
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: python -m sandbox.html REPORT_JSON   (writes report.html beside it)")
-        return 2
-    source = Path(argv[0])
-    results = load_results(source)
-    print(write_html(results, summary.columns(results), source.parent))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -74,11 +74,14 @@ def _sweep_session() -> None:
             engine.remove(container_id)
 
 
-def write_reports(results: list[RunResult], inits: list[str], folder: Path) -> None:
+def write_reports(
+    results: list[RunResult], inits: list[str], folder: Path, *, json: bool = True
+) -> None:
     """report.md, report.html and report.json in `folder`, each written whole or not at all."""
     write_atomic(folder / "report.md", render_markdown(results, inits))
     write_atomic(folder / "report.html", render_html(results, inits))
-    write_atomic(folder / "report.json", to_json([r.to_dict() for r in results]))
+    if json:
+        write_atomic(folder / "report.json", to_json([r.to_dict() for r in results]))
     write_atomic(folder / "summary.txt", render_table(results, inits) + render_summary(results))
 
 

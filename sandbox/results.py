@@ -6,11 +6,12 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sandbox.errors import SandboxError
-from sandbox.model import RunResult
+from sandbox.errors import SandboxError, UsageError
+from sandbox.model import CheckResult, Process, RunResult, Sample, Snapshot
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -54,3 +55,38 @@ def save_run(result: RunResult, root: Path, report: str) -> Path:
     write_atomic(folder / "report.txt", report)
     write_atomic(folder / "result.json", to_json(result.to_dict()))
     return folder
+
+
+def result_from_dict(d: Mapping[str, Any]) -> RunResult:
+    """A RunResult back from its contract (RunResult.to_dict(), as report.json holds it)."""
+
+    def table(rows: Iterable[Mapping[str, Any]]) -> tuple[Process, ...]:
+        return tuple(Process(**p) for p in rows)
+
+    def snapshot(s: Mapping[str, Any]) -> Snapshot:
+        host = s.get("host_processes")
+        return Snapshot(
+            **{**s, "processes": table(s["processes"]), "host_processes": host and table(host)}
+        )
+
+    return RunResult(
+        **{
+            **d,
+            "checks": tuple(CheckResult(**c) for c in d["checks"]),
+            "snapshots": tuple(snapshot(s) for s in d["snapshots"]),
+            "timeline": tuple(Sample(**s) for s in d.get("timeline", ())),
+        }
+    )
+
+
+def load_results(path: Path) -> list[RunResult]:
+    """The runs of a matrix's report.json (a list), or of one result.json (an object)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [result_from_dict(d) for d in (data if isinstance(data, list) else [data])]
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise UsageError(
+            f"{path} is not a report.json or result.json of this tool ({type(exc).__name__})"
+        ) from None

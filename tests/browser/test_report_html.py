@@ -33,8 +33,9 @@ from typing import Any
 
 import pytest
 
-from sandbox.html import load_results, write_html
+from sandbox.html import write_html
 from sandbox.model import RunResult
+from sandbox.results import load_results
 from sandbox.summary import summarize
 
 pytestmark = pytest.mark.browser

@@ -30,7 +30,8 @@ def sandbox(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         (["run", "nosuch"], f"sandbox: unknown scenario 'nosuch'; choose one of: {NAMES}\n"),
         (
             ["run", "zombie", "--init", "nosuch"],
-            "sandbox: unknown PID 1 mode 'nosuch'; choose one of: noreap, tini",
+            "sandbox: unknown PID 1 mode 'nosuch'; choose one of: noreap, tini, none, "
+            "docker-init, dumb-init, bash, tini-subreaper",
         ),
         (
             ["run", "zombie", "--timeout", "-1"],
@@ -42,6 +43,10 @@ def sandbox(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         (["list", "--scenarios", "/nonexistent"], "sandbox: no scenario folder at /nonexistent"),
         (["list", "--scenarios", "/tmp/.."], "sandbox: no scenarios in /tmp/.."),
         (["run", "/dev/null"], "sandbox: /dev/null is not a regular file"),
+        (["run", "zombie", "--python", "2.7"], "sandbox: argument --python: invalid choice"),
+        (["matrix", "-j", "0"], "sandbox: -j must be at least 1, not 0"),
+        (["report", "/nonexistent.json"], "sandbox: cannot read /nonexistent.json"),
+        (["report", "/etc/hostname"], "sandbox: /etc/hostname is not a report.json"),
     ],
 )
 def test_bad_input_gets_one_line_and_exit_2(args: list[str], message: str) -> None:

@@ -14,12 +14,11 @@ from sandbox.html import (
     MAX_LEAF_ZOMBIES,
     MAX_NODES,
     layout_tree,
-    load_results,
     render_html,
     write_html,
 )
 from sandbox.model import CheckResult, Process, RunResult, Sample, Snapshot
-from sandbox.results import to_json
+from sandbox.results import load_results, to_json
 from sandbox.summary import summarize
 
 DATA = Path(__file__).parent.parent / "data" / "matrix-sample.json"
