@@ -49,27 +49,49 @@ def serve() -> int:
 
 
 def _start(folder: str) -> None:
+    """Start the job in a thread of its own, which then waits for it.
+
+    The thread exists before the job does: a job that fills the container's pids limit
+    must not leave its own waiter unable to start.
+    """
+    try:
+        threading.Thread(target=_run, args=(folder,), daemon=True).start()
+    except RuntimeError as exc:  # no thread to be had: the pids limit is reached
+        _refuse(folder, f"the job server cannot start a job: {exc}")
+
+
+def _run(folder: str) -> None:
     with open(f"{folder}/cmd", encoding="utf-8") as file:
         command = file.read()
-    # posix_spawn, not fork: this process has threads (one per job waiting to report).
-    pid = os.posix_spawn(
-        "/bin/sh",
-        ["sh", "-c", ANNOUNCE_AND_EXEC + command],
-        os.environ,
-        file_actions=[
-            (os.POSIX_SPAWN_OPEN, 1, f"{folder}/out", os.O_WRONLY, 0),  # the request reads it
-            (os.POSIX_SPAWN_DUP2, 1, 2),
-        ],
-    )
-    threading.Thread(target=_report, args=(pid, folder), daemon=True).start()
-
-
-def _report(pid: int, folder: str) -> None:
-    """Wait for the job (this process's child, and only it), then hand its status over."""
-    _, status = os.waitpid(pid, 0)
+    try:
+        # posix_spawn, not fork: this process has threads (one per job, waiting for it).
+        pid = os.posix_spawn(
+            "/bin/sh",
+            ["sh", "-c", ANNOUNCE_AND_EXEC + command],
+            os.environ,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 1, f"{folder}/out", os.O_WRONLY, 0),  # the request reads
+                (os.POSIX_SPAWN_DUP2, 1, 2),
+            ],
+        )
+    except OSError as exc:
+        _refuse(folder, f"sh: cannot fork: {exc.strerror}")
+        return
+    _, status = os.waitpid(pid, 0)  # this process's child, and only it
     code = os.waitstatus_to_exitcode(status)
+    _report(folder, 128 - code if code < 0 else code)  # as a shell reports a signal
+
+
+def _refuse(folder: str, why: str) -> None:
+    """The job could not start: say why on its output, and end with 126, as a shell would."""
+    with open(f"{folder}/out", "w", encoding="utf-8") as out:
+        out.write(why + "\n")
+    _report(folder, 126)
+
+
+def _report(folder: str, code: int) -> None:
     with open(f"{folder}/status", "w", encoding="utf-8") as file:
-        file.write(f"{128 - code if code < 0 else code}\n")  # as a shell reports a signal
+        file.write(f"{code}\n")
 
 
 def request(command: str) -> int:

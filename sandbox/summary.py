@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sandbox.inits import INITS
 from sandbox.model import RunResult, Snapshot
 from sandbox.proctable import zombies
 
@@ -34,16 +35,37 @@ class CellSummary:
 def summarize(result: RunResult) -> CellSummary:
     seen = [len(zombies(s.processes)) for s in result.snapshots]
     seen += [sample.zombies for sample in result.timeline]
-    adopted = [sum(1 for p in zombies(s.processes) if p.ppid == 1) for s in result.snapshots]
     return CellSummary(
         zombies=max(seen, default=0),
-        adopted=max(adopted, default=0),
+        adopted=_adopted(result),
         reaped=_reaped(result.snapshots),
         passed=sum(c.ok for c in result.checks),
         checks=len(result.checks),
         ok=result.ok,
         not_applicable=bool(result.not_applicable),
     )
+
+
+def _adopted(result: RunResult) -> int:
+    """The most zombies with PPID 1 in one snapshot that PID 1 did not fork itself.
+
+    Under `none` PID 1 is the scenario's script, and a zombie with PPID 1 may be its own
+    child: it counts as adopted only if an earlier snapshot of the container showed it
+    with another parent. Under every other mode PID 1 forks nothing the scenario made.
+    """
+    script_is_pid1 = result.init in INITS and INITS[result.init].jobs == "pid1"
+    most = 0
+    for container in dict.fromkeys(s.container for s in result.snapshots):
+        parents: dict[int, int] = {}
+        for snapshot in (s for s in result.snapshots if s.container == container):
+            adopted = [
+                z
+                for z in zombies(snapshot.processes)
+                if z.ppid == 1 and (not script_is_pid1 or parents.get(z.pid, 1) != 1)
+            ]
+            most = max(most, len(adopted))
+            parents.update({p.pid: p.ppid for p in snapshot.processes})
+    return most
 
 
 def _reaped(snapshots: tuple[Snapshot, ...]) -> int:

@@ -42,6 +42,14 @@ def test_a_zombie_is_reaped_only_if_gone_from_a_later_table_of_its_own_container
     assert summarize(replace(run, snapshots=(first, other_box, later))).reaped == 1
 
 
+def test_under_none_pid_1s_own_zombie_children_are_not_counted_as_adopted() -> None:
+    own = Process(14, 1, "Z", "[python3] <defunct>")  # PID 1 is the script, its parent
+    assert summarize(result("none", (own,))).adopted == 0
+    orphan_alive = Process(14, 13, "S", "python3 test.py")
+    assert summarize(result("none", (orphan_alive,), (own,))).adopted == 1
+    assert summarize(result("noreap", (own,))).adopted == 1
+
+
 def test_a_mode_the_scenario_does_not_run_under_shows_as_n_a() -> None:
     skipped = replace(result("none"), checks=(), snapshots=(), not_applicable="its father is PID 1")
     assert summarize(skipped).cell() == "n/a"
