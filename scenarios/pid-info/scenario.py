@@ -45,6 +45,17 @@ GOLDEN_MASKS = (
 )
 
 
+def modes(**differs: bool) -> dict[str, bool]:
+    """A check's verdict under each PID 1 mode: holds everywhere but where `differs` says."""
+    every = ("noreap", "tini", "none", "docker_init", "dumb_init", "bash", "tini_subreaper")
+    return {**dict.fromkeys(every, True), **differs}
+
+
+# What a PPID of 0 means: PID 1's parent (the container runtime) is in no PID namespace
+# the container can see, and getppid() reports a parent from outside as 0.
+OUTSIDE = " (the script is PID 1: its parent, the container runtime, is outside the container)"
+
+
 def all_printed(output: str) -> bool:
     return all(re.search(p, output) for p in [*PARENT_LINES.values(), CHILD_LINE])
 
@@ -83,17 +94,27 @@ def drive(lab: Lab) -> None:
 
         snapshot = box.capture("while the child lives", f"ps aux | grep {child_pid}")
         main = find(snapshot.processes, main_pid)
-        shell = find(snapshot.processes, main.ppid) if main else None
+        ppid = main.ppid if main else -1
+        starter = find(snapshot.processes, ppid) if ppid > 0 else None
+        who = (
+            f"pid {ppid} `{starter.cmd}`, which started it"
+            if starter
+            else f"{ppid}, no process of the container" + (OUTSIDE if ppid == 0 else "")
+        )
         lab.check(
             "getppid-is-parent",
             main is not None
-            and shell is not None
-            and parent["getppid"] == main.ppid
+            and parent["getppid"] == ppid
+            and (ppid == 0 or starter is not None)
             and c_getppid == child.ppid == main_pid,
-            f"the parent's os.getppid() {parent['getppid']} is its parent in the table: "
-            f"pid {main.ppid if main else '?'} `{shell.cmd if shell else '?'}` (the shell "
-            f"that started it); the child's os.getppid() {c_getppid} and its PPID in the "
-            f"table {child.ppid}; the parent is pid {main_pid}",
+            f"the script (pid {main_pid}): os.getppid() {parent['getppid']}, its PPID in the "
+            f"table {who}; the child: os.getppid() {c_getppid}, its PPID in the table "
+            f"{child.ppid}",
+        )
+        lab.check(
+            "parent-is-in-container",
+            starter is not None and parent["getppid"] == starter.pid,
+            f"the script's os.getppid() is {parent['getppid']}; its parent in the table: {who}",
         )
         _, rows = parse_ps_aux(snapshot.transcript)
         line = next((r for r in rows if r.pid == child_pid), None)
@@ -162,38 +183,50 @@ has died, so is_alive() straight after it is usually still True (the line after
 `主 p.pid=...`). The child needs a moment to be scheduled and die; after the seed's
 time.sleep(0.1) is_alive() is False, and p.exitcode is -15: a negative exit code is the
 number of the signal that killed the process. (The `kill -USR1` is not in the seed: it
-stands in for a learner pressing Enter once they have looked at ps.)""",
+stands in for a learner pressing Enter once they have looked at ps.)
+
+What PID 1 is changes only who the script's parent is. Under `none` (Docker's default)
+the script itself is PID 1 (`[1] 1`): current_process().pid and os.getpid() are 1, and
+os.getppid() is 0. PID 1's parent, the container runtime, lives outside the container's
+PID namespace, and a parent the namespace cannot see is reported as 0: no process in the
+container has that number. (kill -USR1 still reaches it: the script blocked SIGUSR1 to
+wait for it, and a blocked signal is never dropped, even for PID 1.) Under
+`tini-subreaper` the script's parent is the job server (`python3 /opt/sandbox/jobs.py`)
+instead of a shell. Nothing is orphaned here, and the script reaps its own terminated
+child (is_alive() and exitcode wait for it), so which init runs plays no other part.""",
     expectations=(
         expect(
             "current-process-pid-is-getpid",
             "current_process().pid == os.getpid(), in the parent (= the shell's [1] PID) "
             "and in the child (= p.pid)",
-            noreap=True,
-            tini=True,
+            **modes(),
         ),
         expect(
             "getppid-is-parent",
-            "os.getppid() is the parent's PID: the shell for the script, the script for its child",
-            noreap=True,
-            tini=True,
+            "os.getppid() is the PPID the process table shows: for the script, what started "
+            "it (0 where the script is PID 1), for its child, the script",
+            **modes(),
+        ),
+        expect(
+            "parent-is-in-container",
+            "the script's os.getppid() names a process of the container (the shell, or the "
+            "job server, that started it)",
+            **modes(none=False),
         ),
         expect(
             "ps-grep-shows-process",
             "`ps aux | grep PID` shows the living child's line",
-            noreap=True,
-            tini=True,
+            **modes(),
         ),
         expect(
             "dead-after-sleep",
             "after p.terminate() and time.sleep(0.1), p.is_alive() is False",
-            noreap=True,
-            tini=True,
+            **modes(),
         ),
         expect(
             "exitcode-minus-15",
             "p.exitcode of the terminated child is -15",
-            noreap=True,
-            tini=True,
+            **modes(),
         ),
     ),
     drive=drive,
