@@ -5,28 +5,63 @@ Steps:
      waits. The zombie count is sampled each time it grows (on the process table, not on
      sleeps) until all 10 children are zombies; `ps aux | grep Z` shows them.
   2. 把产生大量僵死进程的那个元凶枪毙掉: `kill -TERM` the parent. Its zombies are orphaned and
-     handed to PID 1: tini waits for them (gone within 1 s), noreap never does (they stay,
-     now with PPID 1, as many as before).
+     handed to their adopter: PID 1, or under `tini-subreaper` tini, the nearest child
+     subreaper. A reaping init (tini, docker-init, dumb-init, bash, the subreaper) waits for
+     them (gone within 1 s); noreap never does (they stay, now with PPID 1, as many as
+     before). Under `none` flood.py itself is PID 1: the kernel drops the SIGTERM, the
+     culprit lives on, and its zombies stay, its own children (PPID 1).
+
+Every table read while waiting is a sample of the run's timeline (zombies over time).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from sandbox.inits import REAP_WINDOW_S
-from sandbox.lab import Box, Lab, Table
+from sandbox.lab import DEFAULT_WAIT_S, Box, Lab, Table
 from sandbox.proctable import find, parse_ps_aux, zombies
 from sandbox.scenario import Scenario, expect
 from sandbox.waiting import Timeout, wait_until
 
 SCRIPT = "python3 flood.py"
+T = TypeVar("T")
 CHILDREN = 10  # flood.py's bound (see its comment)
 
-# The seed: once the culprit is shot, init "会wait()这些孤儿进程". tini does so on SIGCHLD
-# at once, and within 1 s (its wait timeout) even if a signal were missed: the claim is
-# that every zombie is gone within INIT_REAP_S of the kill.
+# The seed: once the culprit is shot, init "会wait()这些孤儿进程". tini (also as Docker's
+# --init, and as the subreaper) does so on SIGCHLD at once, and within 1 s (its wait
+# timeout) even if a signal were missed; dumb-init and bash reap on SIGCHLD too (all 10
+# gone within 11-63 ms of the kill here): the claim is that every zombie is gone within
+# INIT_REAP_S of the kill.
 INIT_REAP_S = 1.0
+
+SIGTERM_STATUS = 128 + 15  # the status a shell (or the job server) reports for a SIGTERM death
+
+# Under tini-subreaper, `ps -eo` rows of tini and the job server, in one layout. PID 1
+# (noreap) forks tini after its own start-up, racing the first `docker exec`, whose runc
+# threads take PIDs: tini was PID 7, 12 or 14 in eight runs, so its right-aligned columns
+# change width (the order of PIDs, which golden.py renames, does not change). The job
+# server is `Sl` while a thread of it waits to report a job's status, which ends as the
+# job's output does: at the moment of a look, a race, so its `l` is dropped.
+SUBREAPER_ROWS = (
+    r"^ +(\d+) +(\d+) (\S+?)l? +((?:/usr/bin/tini -s -- )?python3 /opt/sandbox/jobs\.py)$",
+    r"     \1      \2 \3    \4",
+)
+
+# The learner's shell, in `ps -eo`: `Ss` once it waits for ps, `Rs` when ps reads /proc
+# before it has gone to sleep (seen once in 35 runs on this loaded machine).
+SHELL_STATE = (r'^( +\d+ +0 )Rs( +sh -c eval "\$SANDBOX_CMD" /opt/sandbox/sh)$', r"\1Ss\2")
+
+# The init's own `sleep infinity` (tini, docker-init, dumb-init, bash), in `ps -eo`: its
+# PID is a single digit unless the first `docker exec` took PIDs before the init forked it
+# (two digits seen once under dumb-init on this loaded machine): one layout for both.
+SLEEP_ROW = (r"^ +(\d+)( +1 \S+ +sleep infinity)$", r"      \1\2")
+# Each child prints `子 <its pid>` as it starts, 0.1 s after the one before; on a loaded
+# machine a child that is not run for 0.1 s prints after the next one (seen once in 70
+# runs here): the lines' order is a race, so their PIDs are not compared (the count is).
+CHILD_LINE = (r"^子 \d+$", "子 <its pid>")
 
 Sample = tuple[float, frozenset[int], Table]  # seconds since the start, zombie PIDs, table
 
@@ -49,12 +84,26 @@ def grown_or_shrunk(seen: frozenset[int]) -> Callable[[Table], tuple[frozenset[i
     return found
 
 
+def sampled_wait_for(
+    box: Box, what: str, found: Callable[[Table], T | None], timeout_s: float = DEFAULT_WAIT_S
+) -> T:
+    """box.wait_for, with every table read added to the run's timeline (box.sample)."""
+    limit = box.lab.remaining(timeout_s)
+    try:
+        table = wait_until(box.sample, lambda t: found(t) is not None, timeout_s=limit, what=what)
+    except Timeout as exc:
+        raise box.lab.gave_up(what, timeout_s, limit, exc.last) from None
+    value = found(table)
+    assert value is not None
+    return value
+
+
 def sample_growth(box: Box, parent: int, started: float) -> list[Sample]:
     """The zombies each time their number grows, until all CHILDREN are there (or one vanishes)."""
     samples: list[Sample] = []
     seen: frozenset[int] = frozenset()
     while len(seen) < CHILDREN:
-        now, table = box.wait_for(f"more than {len(seen)} zombies", grown_or_shrunk(seen))
+        now, table = sampled_wait_for(box, f"more than {len(seen)} zombies", grown_or_shrunk(seen))
         samples.append((time.monotonic() - started, now, table))
         if not seen <= now:
             break
@@ -124,6 +173,10 @@ def drive(lab: Lab) -> None:
         lab.fact("zombies_before_kill", len(before))
 
         lab.say("把产生大量僵死进程的那个元凶枪毙掉 (kill发送SIGTERM)")
+        adopter = box.adopter()  # 1, or tini's PID under tini-subreaper
+        adopter_is = (
+            "PID 1" if adopter == 1 else f"the subreaper `{lab.init.subreaper}` (PID {adopter})"
+        )
         asked = time.monotonic()
         box.kill(parent)
         # The clock starts when `kill` has returned: the signal was sent by then. (Starting
@@ -131,19 +184,22 @@ def drive(lab: Lab) -> None:
         # says nothing about PID 1.)
         killed = time.monotonic()
         lab.fact("kill_command_s", round(killed - asked, 3))
-        read = box.host_processes if box.host_view else box.processes
         first_gone: float | None = None
         all_gone: float | None = None
-        try:  # until a zombie vanishes, or the window ends with all of them there
+        # Until a zombie vanishes, or the window ends with all of them there. Under `none`
+        # the culprit is PID 1, which the SIGTERM does not end (the kernel drops a signal
+        # PID 1 has no handler for, and Python handles SIGINT only): the same window shows
+        # that nothing happens, where a reaping init is done within milliseconds.
+        try:
             last = wait_until(
-                lambda: read() or (),
+                box.sample,
                 lambda t: not before <= zombie_pids(t),
                 timeout_s=max(0.0, killed + REAP_WINDOW_S - time.monotonic()),
                 what="the orphaned zombies to stay",
             )
             first_gone = time.monotonic() - killed
             last = wait_until(  # then until none is left
-                lambda: read() or (),
+                box.sample,
                 lambda t: not before & zombie_pids(t),
                 timeout_s=max(0.0, killed + REAP_WINDOW_S - time.monotonic()),
                 what="the orphaned zombies to be reaped",
@@ -152,41 +208,92 @@ def drive(lab: Lab) -> None:
         except Timeout as exc:
             assert isinstance(exc.last, tuple)
             last = exc.last
-        status = job.wait()
+        status: int | None = None
+        if parent == 1:  # no job to wait for: PID 1 is the container, still running or not
+            survivor = find(last, 1)
+            gone = killed_it = survivor is None
+            if survivor is None:
+                kill_detail = "PID 1 was gone when the table was last read after the kill"
+            else:
+                lab.say(
+                    "PID 1 has no handler for SIGTERM: the kernel dropped it; "
+                    "python3 flood.py lives on"
+                )
+                kill_detail = (
+                    f"python3 flood.py (PID 1) is still alive (STAT {survivor.state}) "
+                    f"{REAP_WINDOW_S:g} s after `kill -TERM 1`, with {len(zombies(last))} "
+                    "zombies: PID 1 gets no default action for a signal it has no handler "
+                    "for, and Python handles SIGINT only"
+                )
+        else:
+            status = job.wait()  # its shell (or the job server) has reaped it: it is gone
+            gone, killed_it = True, status == SIGTERM_STATUS
+            waiter = "job server" if lab.init.jobs == "server" else "shell"
+            kill_detail = (
+                f"`kill -TERM {parent}` ended python3 flood.py: exit {status}, as its {waiter} "
+                f"saw it{'' if killed_it else f', not {SIGTERM_STATUS} (SIGTERM)'}"
+            )
+        lab.check("kill-ends-the-culprit", killed_it, kill_detail)
         left = [p for p in zombies(last) if p.pid in before]
         lab.fact("zombies_after_kill", len(left))
         if all_gone is not None:
             lab.fact("reaped_all_within_s", round(all_gone, 3))
 
-        adopted = [p for p in left if p.ppid == 1]
-        lab.check(
-            "orphaned-zombies-stay",
-            first_gone is None
-            and len(adopted) == len(before) == CHILDREN
-            and find(last, parent) is None,
-            (
+        adopted = [p for p in left if p.ppid == adopter]
+        if not gone:
+            stay_detail = (
+                f"the culprit (PID 1) survived the kill, so its zombies were never orphaned: "
+                f"{len(left)} of its {len(before)} are still there {REAP_WINDOW_S:g} s later, "
+                f"still its own children (PPID {', '.join(sorted({str(p.ppid) for p in left}))})"
+            )
+            reap_detail = (
+                f"never orphaned, never reaped: {len(left)} of the {len(before)} zombies are "
+                f"still there {REAP_WINDOW_S:g} s after the kill, with their living parent"
+            )
+        else:
+            stay_detail = (
                 f"the parent died (exit {status}); all {len(adopted)} of its {len(before)} "
-                f"zombies are still there {REAP_WINDOW_S:g} s after the kill, now with PPID 1: "
-                "PID 1 never waits"
+                f"zombies are still there {REAP_WINDOW_S:g} s after the kill, now with PPID "
+                f"{adopter}: {adopter_is} never waits"
                 if first_gone is None
                 else f"the parent died (exit {status}); a zombie was reaped "
                 f"{first_gone * 1000:.0f} ms after the kill, and {len(left)} of "
                 f"{len(before)} were left when the table was last read"
-            ),
-        )
-        lab.check(
-            "init-reaps-the-orphans",
-            all_gone is not None and all_gone <= INIT_REAP_S,
-            (
+            )
+            reap_detail = (
                 f"all {len(before)} zombies were gone {all_gone * 1000:.0f} ms after the kill "
-                f"(the first after {(first_gone or 0) * 1000:.0f} ms): PID 1 waited for them"
+                f"(the first after {(first_gone or 0) * 1000:.0f} ms): {adopter_is} adopted "
+                "them and waited for them"
+                + (" (PID 1 here never waits: only the subreaper can have)" if adopter != 1 else "")
                 if all_gone is not None
                 else f"{len(left)} of the {len(before)} zombies were still there "
                 f"{REAP_WINDOW_S:g} s after the kill"
-            ),
+            )
+        lab.check(
+            "orphaned-zombies-stay",
+            gone
+            and first_gone is None
+            and len(adopted) == len(before) == CHILDREN
+            and find(last, parent) is None,
+            stay_detail,
         )
-        box.capture("after killing the culprit", "ps -eo pid,ppid,stat,args")
+        lab.check(
+            "init-reaps-the-orphans",
+            gone and all_gone is not None and all_gone <= INIT_REAP_S,
+            reap_detail,
+        )
+        box.capture(
+            "after killing the culprit" if gone else "after kill -TERM 1 (the culprit lives on)",
+            "ps -eo pid,ppid,stat,args",
+        )
+        box.sample()  # the timeline ends on the table the learner last saw
 
+
+# Where a check holds under every mode.
+EVERYWHERE = dict(
+    noreap=True, tini=True, none=True, docker_init=True, dumb_init=True, bash=True,
+    tini_subreaper=True,
+)  # fmt: skip
 
 SCENARIO = Scenario(
     name="zombie-flood",
@@ -202,38 +309,74 @@ multiprocessing.Process: Process.start() quietly reaps the children started befo
 The seed's cure is to shoot the culprit (kill, SIGTERM or SIGKILL), not the zombies:
 they are already dead, and only their parent's wait() — or init's, once it inherits them
 — removes them. After the kill the zombies are orphans and the kernel hands them to
-PID 1. tini waits for them: all of them gone well within a second. noreap never calls
-wait(): the same zombies stay, now with PPID 1, as many as before, for the container's
-life. The tutorial's "init进程会wait()这些孤儿进程" is a property of the init, not of Linux.""",
+PID 1. tini, docker-init (Docker's --init, a tini), dumb-init and bash wait for them: all
+of them gone well within a second. noreap never calls wait(): the same zombies stay, now
+with PPID 1, as many as before, for the container's life. The tutorial's "init进程会wait()
+这些孤儿进程" is a property of the init, not of Linux. Under `tini-subreaper` PID 1 is
+noreap, but tini runs below it as a child subreaper: the orphans go to tini, the nearest
+subreaper among their ancestors, not to PID 1, and tini reaps them at once (PID 1 never
+reaps, so only tini can have).
+
+Under `none` (Docker's default) flood.py itself is PID 1, and its zombies show PPID 1
+because PID 1 is their real parent. `kill -TERM 1` does nothing: the kernel gives PID 1
+no default action for a signal, and Python has a handler for SIGINT only, so the SIGTERM
+is dropped. The culprit cannot be shot that way from inside its container, and its
+zombies stay.
+
+The timeline (result.json, and the HTML report's plot) has the zombie count at every
+look at the process table, from the start to the end of the run.""",
     expectations=(
         expect(
             "zombies-pile-up",
             f"while the parent lives, the zombie count rises with time up to {CHILDREN}; "
             "no zombie goes away, every one is the parent's",
-            noreap=True,
-            tini=True,
+            **EVERYWHERE,
         ),
         expect(
             "ps-shows-many-zombies",
             f"`ps aux | grep Z` shows {CHILDREN} processes with STAT Z, [python3] <defunct>",
+            **EVERYWHERE,
+        ),
+        expect(
+            "kill-ends-the-culprit",
+            "把元凶枪毙掉: `kill -TERM <parent>`, typed in the container, ends python3 flood.py "
+            f"(where it is PID 1, it and its zombies are all still there {REAP_WINDOW_S:g} s "
+            "later)",
             noreap=True,
             tini=True,
+            none=False,
+            docker_init=True,
+            dumb_init=True,
+            bash=True,
+            tini_subreaper=True,
         ),
         expect(
             "orphaned-zombies-stay",
-            "after the parent is killed, every zombie is still there, now with PPID 1, "
+            "after the parent is killed, every zombie is still there, now a child of its "
+            "adopter (PID 1, or the subreaper under tini-subreaper), "
             f"{REAP_WINDOW_S:g} s later: the count is unchanged",
             noreap=True,
             tini=False,
+            none=False,
+            docker_init=False,
+            dumb_init=False,
+            bash=False,
+            tini_subreaper=False,
         ),
         expect(
             "init-reaps-the-orphans",
-            f"after the parent is killed, PID 1 reaps its zombies: none left within "
-            f"{INIT_REAP_S:g} s of the kill",
+            "after the parent is killed, its zombies' adopter (PID 1, or the subreaper) reaps "
+            f"them: none left within {INIT_REAP_S:g} s of the kill",
             noreap=False,
             tini=True,
+            none=False,
+            docker_init=True,
+            dumb_init=True,
+            bash=True,
+            tini_subreaper=True,
         ),
     ),
     drive=drive,
     timeout_s=40.0,
+    golden_masks=(SUBREAPER_ROWS, SHELL_STATE, SLEEP_ROW, CHILD_LINE),
 )

@@ -2,9 +2,13 @@
 
 Steps, as the seed runs them:
   #2  `python3 test.py &` at a shell, then `ps aux | grep Z` and `top`: one zombie.
-  #3  解决方法一: kill the parent. The zombie is orphaned and handed to PID 1, which either
-      reaps it (tini) or never does (noreap).
-      解决方法二: `p.join()` (test_join.py) waits for the child: no zombie at all.
+  #3  解决方法一: kill the parent. The zombie is orphaned and handed to its adopter: PID 1,
+      or under `tini-subreaper` tini, the nearest child subreaper. A reaping init (tini,
+      docker-init, dumb-init, bash, the subreaper) reaps it; noreap never does. Under
+      `none` test.py itself is PID 1: the kernel drops the SIGTERM (PID 1 gets no default
+      action, and Python has no handler for it), so the parent lives on, and its zombie too.
+      解决方法二: `p.join()` (test_join.py, in a box of its own, where under `none` it is
+      PID 1) waits for the child: no zombie at all, whatever PID 1 is.
 """
 
 from __future__ import annotations
@@ -16,6 +20,25 @@ from sandbox.lab import Box, Lab, Table
 from sandbox.model import Process
 from sandbox.proctable import children_of, find, parse_ps_aux, parse_top_tasks
 from sandbox.scenario import Scenario, expect
+
+# Under tini-subreaper, `ps -eo` rows of tini and the job server, in one layout. PID 1
+# (noreap) forks tini after its own start-up, racing the first `docker exec`, whose runc
+# threads take PIDs: tini was PID 7, 12 or 14 in eight runs, so its right-aligned columns
+# change width (the order of PIDs, which golden.py renames, does not change). The job
+# server is `Sl` while a thread of it waits to report a job's status, which ends as the
+# job's output does: at the moment of a look, a race, so its `l` is dropped.
+SUBREAPER_ROWS = (
+    r"^ +(\d+) +(\d+) (\S+?)l? +((?:/usr/bin/tini -s -- )?python3 /opt/sandbox/jobs\.py)$",
+    r"     \1      \2 \3    \4",
+)
+# The learner's shell, in `ps -eo`: `Ss` once it waits for ps, `Rs` when ps reads /proc
+# before it has gone to sleep (seen once in 35 runs on this loaded machine).
+SHELL_STATE = (r'^( +\d+ +0 )Rs( +sh -c eval "\$SANDBOX_CMD" /opt/sandbox/sh)$', r"\1Ss\2")
+# The init's own `sleep infinity` (tini, docker-init, dumb-init, bash), in `ps -eo`: its
+# PID is a single digit unless the first `docker exec` took PIDs before the init forked it
+# (two digits seen once under dumb-init on this loaded machine): one layout for both.
+SLEEP_ROW = (r"^ +(\d+)( +1 \S+ +sleep infinity)$", r"      \1\2")
+SIGTERM_STATUS = 128 + 15  # the status a shell (or the job server) reports for a SIGTERM death
 
 
 def zombie_child_of(parent_pid: int) -> Callable[[Table], tuple[Process, Process] | None]:
@@ -41,6 +64,16 @@ def printed_by_both(parent: Process, child: Process) -> Callable[[str], bool]:
         return f"主 {parent.pid}" in lines and f"子 {child.pid}" in lines
 
     return printed
+
+
+def is_zombie(table: Table, pid: int) -> bool:
+    process = find(table, pid)
+    return process is not None and process.state == "Z"
+
+
+def adopter_name(lab: Lab, pid: int) -> str:
+    """Who a box's orphans go to, for a check's detail: PID 1, or the subreaper."""
+    return "PID 1" if pid == 1 else f"the subreaper `{lab.init.subreaper}` (PID {pid})"
 
 
 def seed_part(lab: Lab, box: Box) -> None:
@@ -82,34 +115,96 @@ def seed_part(lab: Lab, box: Box) -> None:
         f"top's Tasks line counts {tasks.zombie} zombie" if tasks else "top printed no Tasks line",
     )
     alive = find(snapshot.processes, parent.pid)
+    itself = " (PID 1 itself: under `none` the script is the container's init)"
     lab.check(
         "zombie-waits-for-its-parent",
         alive is not None and alive.state == "S" and zombie.ppid == parent.pid,
-        f"zombie {zombie.pid} has PPID {zombie.ppid}: python3 test.py, alive "
-        f"({alive.state if alive else 'gone'}) in time.sleep(1000) and never calling wait()",
+        f"zombie {zombie.pid} has PPID {zombie.ppid}: python3 test.py"
+        + (itself if parent.pid == 1 else "")
+        + f", alive ({alive.state if alive else 'gone'}) in time.sleep(1000) and never "
+        "calling wait()",
     )
 
     lab.say("#3 解决方法一:杀死父进程")
+    adopter = box.adopter()
+    adopter_is = adopter_name(lab, adopter)
     box.kill(parent.pid)
-    status = job.wait()
-    stayed, held_s, last = box.stays(
-        f"zombie {zombie.pid} to stay",
-        lambda table: (z := find(table, zombie.pid)) is not None and z.state == "Z",
-        REAP_WINDOW_S,
-    )
+    status: int | None = None
+    if parent.pid == 1:
+        # Under `none` the parent is PID 1, which gets no default action for a signal it
+        # has no handler for (Python installs one for SIGINT only): the kernel drops the
+        # SIGTERM, and the job would never end. So what is checked is that nothing happens
+        # within REAP_WINDOW_S: PID 1 and its zombie both still there. A SIGTERM that acts
+        # ends its target as it is delivered; in every other mode the parent was gone, and
+        # its zombie reaped where PID 1 reaps, within milliseconds of `kill`.
+        stayed, held_s, last = box.stays(
+            f"python3 test.py (PID 1) and its zombie {zombie.pid} to stay",
+            lambda t: (p := find(t, 1)) is not None and p.state != "Z" and is_zombie(t, zombie.pid),
+            REAP_WINDOW_S,
+        )
+        survivor = find(last, 1)
+        gone = killed = survivor is None
+        if survivor is None:
+            kill_detail = f"PID 1 was gone {held_s * 1000:.0f} ms after `kill -TERM 1`"
+        else:
+            lab.say(
+                "PID 1 has no handler for SIGTERM: the kernel dropped it; python3 test.py lives on"
+            )
+            kill_detail = (
+                f"python3 test.py (PID 1) is still alive (STAT {survivor.state}) {held_s:.1f} s "
+                f"after `kill -TERM 1`, and so is its zombie {zombie.pid}: PID 1 gets no default "
+                "action for a signal it has no handler for, and Python handles SIGINT only"
+            )
+    else:
+        status = job.wait()  # its shell (or the job server) has reaped it: it is gone
+        gone, killed = True, status == SIGTERM_STATUS
+        waiter = "job server" if lab.init.jobs == "server" else "shell"
+        kill_detail = (
+            f"`kill -TERM {parent.pid}` ended python3 test.py: exit {status}, as its {waiter} "
+            f"saw it{'' if killed else f', not {SIGTERM_STATUS} (SIGTERM)'}"
+        )
+        stayed, held_s, last = box.stays(
+            f"zombie {zombie.pid} to stay", lambda t: is_zombie(t, zombie.pid), REAP_WINDOW_S
+        )
+    lab.check("kill-ends-the-parent", killed, kill_detail)
+
     adopted = find(last, zombie.pid)
+    if not gone:
+        orphan_detail = (
+            f"python3 test.py (pid {parent.pid}) survived the kill, so zombie {zombie.pid} was "
+            f"never orphaned: {held_s:.1f} s later it is "
+            + (
+                f"still <defunct> with PPID {adopted.ppid}, the parent that never waits for it"
+                if adopted
+                else "gone"
+            )
+        )
+    elif stayed and adopted:
+        orphan_detail = (
+            f"zombie {zombie.pid} now has PPID {adopted.ppid} and is still <defunct> "
+            f"{held_s:.1f} s after its parent died (exit {status}): "
+            + (
+                f"{adopter_is} never waits"
+                if adopted.ppid == adopter
+                else f"its parent is not {adopter_is}, which orphans go to"
+            )
+        )
+    else:
+        orphan_detail = (
+            f"zombie {zombie.pid} was reaped {held_s * 1000:.0f} ms after its parent died "
+            f"(exit {status}): {adopter_is} adopted it and waited for it"
+            + (" (PID 1 here never waits: only the subreaper can have)" if adopter != 1 else "")
+        )
     lab.check(
         "orphaned-zombie-stays",
-        stayed and adopted is not None and adopted.ppid == 1,
-        (
-            f"zombie {zombie.pid} now has PPID {adopted.ppid} and is still <defunct> "
-            f"{held_s:.1f} s after its parent died (exit {status}): PID 1 never waits"
-            if stayed and adopted
-            else f"zombie {zombie.pid} was reaped {held_s * 1000:.0f} ms after its parent died "
-            f"(exit {status}): PID 1 adopted it and waited for it"
-        ),
+        gone and stayed and adopted is not None and adopted.ppid == adopter,
+        orphan_detail,
     )
-    box.capture("after killing the parent", "ps aux | grep Z", "ps -eo pid,ppid,stat,args")
+    box.capture(
+        "after killing the parent" if gone else "after kill -TERM 1 (the parent lives on)",
+        "ps aux | grep Z",
+        "ps -eo pid,ppid,stat,args",
+    )
 
 
 def join_part(lab: Lab, box: Box) -> None:
@@ -131,9 +226,17 @@ def join_part(lab: Lab, box: Box) -> None:
 def drive(lab: Lab) -> None:
     with lab.box() as box:
         seed_part(lab, box)
+    # A fresh box: test.py's still holds its zombie (and under `none` test.py is its PID 1,
+    # alive, so test_join.py could not be PID 1 there).
     with lab.box() as box:
         join_part(lab, box)
 
+
+# Where a check holds under every mode.
+EVERYWHERE = dict(
+    noreap=True, tini=True, none=True, docker_init=True, dumb_init=True, bash=True,
+    tini_subreaper=True,
+)  # fmt: skip
 
 SCENARIO = Scenario(
     name="zombie",
@@ -146,44 +249,70 @@ a zombie — STAT Z, VSZ 0, RSS 0, `[python3] <defunct>` — and top counts `1 z
 (The header line shows too: `grep Z` matches the Z of VSZ.)
 
 Killing the parent (解决方法一) orphans the zombie; the kernel hands it to PID 1. Under
-`tini` PID 1 waits for it and it is gone in milliseconds. Under `noreap` PID 1 never
-calls wait(): the zombie stays, now with PPID 1, for the container's whole life — the
-tutorial's "init will reap it" holds only when PID 1 is a real init.
+`tini`, `docker-init` (Docker's --init, a tini), `dumb-init` and `bash` PID 1 waits for it
+and it is gone in milliseconds. Under `noreap` PID 1 never calls wait(): the zombie stays,
+now with PPID 1, for the container's whole life — the tutorial's "init will reap it" holds
+only when PID 1 is a real init. Under `tini-subreaper` PID 1 is noreap again, but tini
+runs below it as a child subreaper: the orphan goes to tini, the nearest subreaper among
+its ancestors, not to PID 1, and tini reaps it at once (PID 1 never reaps, so only tini
+can have).
+
+Under `none` (Docker's default) there is no init: python3 test.py is PID 1 itself, and
+its zombie shows PPID 1 because PID 1 is its real parent. `kill -TERM 1` then does
+nothing: the kernel gives PID 1 no default action for a signal, and Python has a handler
+for SIGINT only, so the SIGTERM is dropped. The parent lives on, never waits, and its
+zombie stays: 解决方法一 cannot work from inside such a container.
 
 With p.join() (解决方法二) the parent waits for its child itself: no zombie at all,
-whatever PID 1 is.""",
+whatever PID 1 is — under `none` too, where test_join.py is PID 1 of its own box.""",
     expectations=(
-        expect(
-            "seed-output",
-            "the script prints 主 <parent pid> and 子 <child pid>",
-            noreap=True,
-            tini=True,
-        ),
+        expect("seed-output", "the script prints 主 <parent pid> and 子 <child pid>", **EVERYWHERE),
         expect(
             "ps-shows-zombie",
             "`ps aux | grep Z` shows the header, the zombie "
             "(Z, VSZ 0, RSS 0, [python3] <defunct>) and grep",
-            noreap=True,
-            tini=True,
+            **EVERYWHERE,
         ),
-        expect("top-counts-one-zombie", "top's Tasks line says 1 zombie", noreap=True, tini=True),
+        expect("top-counts-one-zombie", "top's Tasks line says 1 zombie", **EVERYWHERE),
         expect(
             "zombie-waits-for-its-parent",
             "the zombie's parent is the sleeping python3 test.py, which never waits",
+            **EVERYWHERE,
+        ),
+        expect(
+            "kill-ends-the-parent",
+            "解决方法一: `kill -TERM <parent>`, typed in the container, ends python3 test.py "
+            "(where it is PID 1, the parent and its zombie are both still there "
+            f"{REAP_WINDOW_S:g} s later)",
             noreap=True,
             tini=True,
+            none=False,
+            docker_init=True,
+            dumb_init=True,
+            bash=True,
+            tini_subreaper=True,
         ),
         expect(
             "orphaned-zombie-stays",
-            "after its parent is killed, the zombie is adopted by PID 1 "
-            f"and still there {REAP_WINDOW_S:g} s later",
+            "after its parent is killed, the zombie is adopted (by PID 1, or by the subreaper "
+            f"under tini-subreaper) and still there {REAP_WINDOW_S:g} s later",
             noreap=True,
             tini=False,
+            none=False,
+            docker_init=False,
+            dumb_init=False,
+            bash=False,
+            tini_subreaper=False,
         ),
-        expect("join-leaves-no-zombie", "with p.join() no zombie is left", noreap=True, tini=True),
+        expect("join-leaves-no-zombie", "with p.join() no zombie is left", **EVERYWHERE),
     ),
     drive=drive,
     timeout_s=60.0,
-    # Parent and child print at the same moment: either line may come first.
-    golden_masks=((r"^子 (\d+)\n主 (\d+)$", r"主 \2\n子 \1"),),
+    golden_masks=(
+        # Parent and child print at the same moment: either line may come first.
+        (r"^子 (\d+)\n主 (\d+)$", r"主 \2\n子 \1"),
+        SUBREAPER_ROWS,
+        SHELL_STATE,
+        SLEEP_ROW,
+    ),
 )
