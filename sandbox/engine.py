@@ -192,6 +192,18 @@ class Engine:
         with _translated(f"starting container {container_id[:12]}"):
             self._api.start(container_id)
 
+    def read_file(self, container_id: str, path: str) -> bytes:
+        """The content of file `path` in a container, running or ended (`docker cp` out)."""
+        with _translated(f"copying {path} out of {container_id[:12]}"):
+            chunks, _ = self._api.get_archive(container_id, path)
+            archive = b"".join(chunks)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            member = tar.next()
+            content = tar.extractfile(member) if member is not None else None
+            if content is None:
+                raise EngineError(f"{path} in {container_id[:12]} is not a regular file")
+            return content.read()
+
     def stop(self, container_id: str, grace_s: int) -> None:
         """`docker stop -t grace_s`: SIGTERM to PID 1, SIGKILL after the grace period."""
         with _translated(f"stopping container {container_id[:12]}"):

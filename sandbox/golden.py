@@ -7,8 +7,12 @@ name. Every whole number from 6 up is taken for a PID and renamed P1, P2, ... in
 order within each container (a count a mask marks `#29`, and an `[Errno 11]`, are not):
 PIDs are not the same from run to run, because `docker exec` runs runc's Go init inside
 the container's PID namespace and its threads take a varying number of PIDs (the first
-exec'd process was PID 6 to 8, measured). 1 to 5 stay as they are. The golden files are
-kept beside the scenario, in golden/<init>.txt; `make golden` rewrites them.
+exec'd process was PID 6 to 8, measured). 1 to 5 stay as they are. A renamed PID that
+was right-aligned in a table column stays right-aligned at the same edge, so a PID of one
+digit in one run and two in the next reads the same. Also masked: a traceback's line
+number (`line #18`: not a PID), and R or D in a `ps -eo` row (running or asleep is a
+matter of microseconds). The golden files are kept beside the scenario, in
+golden/<init>.txt; `make golden` rewrites them.
 """
 
 from __future__ import annotations
@@ -29,10 +33,16 @@ TOP_VOLATILE = re.compile(r"^(top - |%Cpu\(s\):|[KMG]iB (Mem|Swap)\s*:)")
 TASKS = re.compile(
     r"^Tasks:\s*(\d+) total,\s*\d+ running,\s*\d+ sleeping,\s*(\d+) stopped,\s*(\d+) zombie"
 )
+# A row of `ps -eo pid,ppid,stat,args` (and of the controller's own tables).
+PS_EO_ROW = re.compile(r"^(?P<ids>\s*\d+\s+\d+\s+)(?P<stat>[RD])(?P<rest>\S*\s+.*)$")
+# A traceback's line number: a count, not a PID.
+TRACEBACK_LINE = re.compile(r'^(?P<file>\s*File ".*", line )(?P<n>\d+)')
 NOT_PIDS = re.compile(r"^(Tasks:|\[1\]\+  Exit )")
 # A whole number of 6 or more, not part of a decimal, a time, a negative number or a word,
 # nor an errno (`[Errno 11]`) or a count a scenario's mask marked with `#` (`#29`).
 PID_LIKE = re.compile(r"(?<![\d.:\-\w#])(?<!Errno )(?:[6-9]|[1-9]\d+)(?![\d.:\w])")
+# The same, with the spaces that right-align it in a table column before it.
+ALIGNED_PID = re.compile(rf"(?P<pad> {{2,}})?(?P<pid>{PID_LIKE.pattern})")
 
 
 def path(scenario: Scenario, init: str) -> Path:
@@ -64,6 +74,10 @@ def _mask(line: str) -> str:
             f"{row['user']} {row['pid']} %CPU %MEM {size} {row['tty']} {stat} "
             f"START TIME {row['cmd']}"
         )
+    if row := PS_EO_ROW.match(line):  # running or asleep: a matter of microseconds
+        return f"{row['ids']}S{row['rest']}"
+    if traceback := TRACEBACK_LINE.match(line):
+        return f"{traceback['file']}#{traceback['n']}{line[traceback.end() :]}"
     if TOP_VOLATILE.match(line):
         return line.split(" - " if line.startswith("top") else ":")[0] + " ..."
     if tasks := TASKS.match(line):
@@ -82,10 +96,13 @@ def _rename_pids(lines: list[str]) -> list[str]:
     renamed = [line for line in lines if not NOT_PIDS.match(line)]
     numbers = sorted({int(n) for line in renamed for n in PID_LIKE.findall(line)})
     names = {str(n): f"P{i}" for i, n in enumerate(numbers, start=1)}
-    return [
-        line if NOT_PIDS.match(line) else PID_LIKE.sub(lambda m: names[m.group(0)], line)
-        for line in lines
-    ]
+
+    def rename(match: re.Match[str]) -> str:
+        # A right-aligned column stays right-aligned, whatever the PID's digits were.
+        name, pad = names[match["pid"]], match["pad"]
+        return name.rjust(len(pad) + len(match["pid"])) if pad else name
+
+    return [line if NOT_PIDS.match(line) else ALIGNED_PID.sub(rename, line) for line in lines]
 
 
 def differences(scenario: Scenario, init: str, transcript: str) -> list[str]:

@@ -523,6 +523,30 @@ class Box:
             self.lab.write(output)
         return output
 
+    def type_until(
+        self, command: str, shows: Callable[[str], bool], timeout_s: float, *, note: str = ""
+    ) -> tuple[str, bool]:
+        """Type `command` again and again until its output `shows` what is looked for.
+
+        For a moment the learner's own command must catch (a `ps` while workers sleep):
+        the typed command is itself the observation. Only the last output is kept, after
+        `note` (a `# ...` line) and the command, all written at once. Returns the output,
+        and whether it showed the moment before `timeout_s` ran out.
+        """
+        deadline = time.monotonic() + self.lab.remaining(timeout_s)
+        while True:
+            last = time.monotonic() >= deadline
+            with self.lab.terminal:  # what jobs print meanwhile lands after the output
+                output = self._shell(command).output
+                shown = shows(output)
+                if shown or last:
+                    self.lab.write((f"\n# {note}\n" if note else "") + f"$ {command}\n{output}")
+                    return output, shown
+
+    def copy_out(self, path: str) -> bytes:
+        """A file of the box, also once its PID 1 has ended (`docker cp`; not in the transcript)."""
+        return self.lab.engine.read_file(self.container_id, path)
+
     def run(self, argv: list[str]) -> ExecResult:
         """Run `argv` in the container for the controller's own use: not in the transcript."""
         return self.lab.engine.exec_run(self.container_id, argv, environment=ENVIRONMENT)

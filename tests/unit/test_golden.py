@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sandbox import golden
+from sandbox.lab import CONTAINER_MARK
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -49,3 +50,25 @@ def test_what_is_not_a_pid_stays() -> None:
 def test_scenario_masks_come_first() -> None:
     masks = ((r"^子 (\d+)\n主 (\d+)$", r"主 \2\n子 \1"),)
     assert golden.normalize("子 14\n主 13\n", masks) == golden.normalize("主 13\n子 14\n", masks)
+
+
+def test_a_renamed_pid_keeps_its_column_whatever_its_digits() -> None:
+    def table(sleep_pid: int) -> str:
+        return (
+            f"{CONTAINER_MARK}\n$ ps -eo pid,ppid,stat,args\n    PID    PPID STAT COMMAND\n"
+            f"      1       0 Ss   tini\n{sleep_pid:>7} {1:>7} R    sleep infinity\n"
+            f"{14:>7} {sleep_pid:>7} Z    [python3] <defunct>\n"
+        )
+
+    one_digit, two_digits = golden.normalize(table(8)), golden.normalize(table(10))
+    assert one_digit == two_digits
+    assert "     P1       1 S    sleep infinity" in one_digit  # R or S: masked alike
+    assert "     P2      P1 Z    [python3] <defunct>" in one_digit
+
+
+def test_a_traceback_line_number_is_not_a_pid() -> None:
+    text = f'{CONTAINER_MARK}\n  File "/root/test.py", line 18, in <module>\n子 14\n'
+    assert golden.normalize(text).splitlines()[1:] == [
+        '  File "/root/test.py", line #18, in <module>',
+        "子 P1",
+    ]
