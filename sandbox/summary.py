@@ -115,7 +115,7 @@ def render_table(results: list[RunResult], inits: list[str]) -> str:
     """Scenario rows, mode columns; each cell: zombies seen, adopted by PID 1, verdict."""
     rows = _rows(results, inits)
     width = max(len(name) for name in ["scenario", *(name for name, _ in rows)]) + 2
-    column = max((len(cell) for _, cells in rows for cell in cells), default=10) + 2
+    column = max(len(cell) for cell in [*inits, *(c for _, cells in rows for c in cells)]) + 2
     lines = ["".join([f"{'scenario':<{width}}", *(f"{i:<{column}}" for i in inits)])]
     for name, cells in rows:
         lines.append("".join([f"{name:<{width}}", *(f"{c:<{column}}" for c in cells)]))

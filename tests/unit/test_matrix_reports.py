@@ -67,3 +67,9 @@ def test_table_and_markdown_have_a_row_per_scenario_and_a_column_per_mode() -> N
     markdown = render_markdown(runs, ["noreap", "tini"])
     assert "| zombie | Z1 A1 R0 ok 2/2 | Z0 A0 R0 ok 2/2 |" in markdown
     assert "## zombie under tini: ok" in markdown and "$ ps aux | grep Z" in markdown
+
+
+def test_a_column_is_as_wide_as_its_longest_header() -> None:
+    runs = [replace(result("tini-subreaper", ()), python="3.11")]
+    header = render_table(runs, ["tini-subreaper 3.11", "noreap 3.14"]).splitlines()[0]
+    assert "tini-subreaper 3.11  noreap 3.14" in header
