@@ -106,3 +106,8 @@ def test_a_mode_neither_declared_nor_excused_names_the_file_and_field(tmp_path: 
     path = write(tmp_path, "partial", expectation='expect("c", "claim", noreap=True)')
     with pytest.raises(DeclarationError, match=r"partial/scenario.py: expectations: 'c'"):
         load(path)
+
+
+def test_the_benchmark_scenario_declares_every_mode() -> None:
+    trivial = load(Path(__file__).resolve().parents[2] / "benchmarks" / "scenarios" / "trivial")
+    assert trivial.modes() == tuple(INITS)
