@@ -67,23 +67,41 @@ def test_both_modes_print_transcripts_and_differing_verdicts(tmp_path: Path) -> 
 def test_matrix_runs_side_by_side_and_writes_its_reports(tmp_path: Path) -> None:
     done = sandbox(
         "matrix",
-        "--scenario",
-        "zombie",
-        "--scenario",
-        "queue-basics",
-        "-j",
-        "2",
-        "--out",
-        str(tmp_path),
+        *("--scenario", "orphan", "--scenario", "queue-basics"),
+        *("--init", "noreap", "--init", "none", "--init", "tini-subreaper"),
+        *("-j", "2", "--out", str(tmp_path)),
     )
     assert done.returncode == 0, done.stdout + done.stderr
     runs = json.loads((tmp_path / "report.json").read_text())
     assert [(r["scenario"], r["init"], r["ok"]) for r in runs] == [
-        ("zombie", "noreap", True),
-        ("zombie", "tini", True),
+        ("orphan", "noreap", True),
+        ("orphan", "none", True),
+        ("orphan", "tini-subreaper", True),
         ("queue-basics", "noreap", True),
-        ("queue-basics", "tini", True),
+        ("queue-basics", "none", True),
+        ("queue-basics", "tini-subreaper", True),
     ]
-    assert "zombie        Z1 A1 ok 7/7  Z1 A0 ok 7/7" in done.stdout
-    assert "| zombie | Z1 A1 ok 7/7 | Z1 A0 ok 7/7 |" in (tmp_path / "report.md").read_text()
-    assert "[4/4]" in done.stderr
+    assert "the father is the container's init" in runs[1]["not_applicable"]
+    assert not runs[1]["checks"]
+    row = next(line for line in done.stdout.splitlines() if line.startswith("orphan "))
+    assert row.split() == [
+        "orphan",
+        "Z1",
+        "A1",
+        "R0",
+        "ok",
+        "4/4",
+        "n/a",
+        "Z0",
+        "A0",
+        "R0",
+        "ok",
+        "4/4",
+    ]
+    assert (
+        "| orphan | Z1 A1 R0 ok 4/4 | n/a | Z0 A0 R0 ok 4/4 |"
+        in (tmp_path / "report.md").read_text()
+    )
+    page = (tmp_path / "report.html").read_text()
+    assert 'id="run-orphan--none--3.11"' in page and "not applicable" in page
+    assert "[6/6 · " in done.stderr
