@@ -291,9 +291,9 @@ beside PID 1 (noreap, tini, docker-init, dumb-init or bash).""",
     golden_masks=(
         # ps right-aligns PID and PPID, so a row's leading spaces depend on how many digits its
         # PIDs have, which varies from run to run (seen: the job server's request PID 9 or 10,
-        # the learner's ps 9x or 10x): the padding is collapsed to two spaces, before
-        # the masks below rewrite these rows.
-        (r"^ +(\d+) +(\d+) (?=[A-Z<])", r"  \1  \2 "),
+        # the learner's ps 9x or 10x): the padding is collapsed to one space, before the
+        # masks below rewrite these rows (golden.py then leaves it as it is).
+        (r"^ +(\d+) +(\d+) (?=[A-Z<])", r"\1 \2 "),
         # tini (PID 1 under tini and docker-init, the subreaper under tini-subreaper) sleeps
         # in sigtimedwait and wakes each second (its timeout) to reap: now and then ps catches
         # it running (R, no wchan: 0.5% of 168,000 reads of its state here, under load).
@@ -305,7 +305,7 @@ beside PID 1 (noreap, tini, docker-init, dumb-init or bash).""",
         # Under tini-subreaper the job's request (python3 /opt/sandbox/jobs.py request) relays
         # what the workers print: ps may catch it at that (Rs, no wchan). Shown as it waits.
         (
-            r"^(  \d+  0 )Rs( +)- {23}( python3 /opt/sandbox/jobs\.py request)$",
+            r"^(\d+ 0 )Rs( +)- {23}( python3 /opt/sandbox/jobs\.py request)$",
             r"\1Ss\2anon_pipe_read          \3",
         ),
         # no_lock.py: the three workers print at the same moment, so the order of their three
