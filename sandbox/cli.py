@@ -21,6 +21,7 @@ from sandbox import byo, golden, image, matrix, provision, summary
 from sandbox.engine import Engine
 from sandbox.errors import ImageError, SandboxError, UsageError
 from sandbox.inits import DEFAULT_INITS, INITS, InitMode, get_init
+from sandbox.junit import render_junit
 from sandbox.model import RunResult
 from sandbox.report import render_run, render_summary
 from sandbox.results import load_results, save_run, to_json, write_atomic
@@ -88,6 +89,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json is not None:
         data = results[0].to_dict() if len(results) == 1 else [r.to_dict() for r in results]
         write_atomic(args.json, to_json(data))
+    if args.junit is not None:
+        write_atomic(args.junit, render_junit(results))
     return 0 if all(r.ok for r in results) else 1
 
 
@@ -144,6 +147,8 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     names = summary.columns(results)
     folder = args.out or matrix.default_folder(args.results)
     matrix.write_reports(results, names, folder)
+    if args.junit is not None:
+        write_atomic(args.junit, render_junit(results))
     print(summary.render_table(results, names))
     print(f"reports in {folder}/ (report.md, report.html, report.json)")
     return 0 if all(r.ok for r in results) else 1
@@ -216,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the image's Python: {', '.join(image.PYTHONS)} (default: {image.DEFAULT_PYTHON})",
     )
     run.add_argument("--json", type=Path, metavar="FILE", help="write the result contract here")
+    run.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here (for CI)")
     run.add_argument("--results", type=Path, default=Path("results"), metavar="DIR")
     run.add_argument("--timeout", type=float, metavar="SECONDS", help="bound on each run")
     run.set_defaults(func=cmd_run)
@@ -247,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"repeatable: {', '.join(image.PYTHONS)} (default: {image.DEFAULT_PYTHON})",
     )
     grid.add_argument("--out", type=Path, metavar="DIR", help="where the reports go")
+    grid.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here (for CI)")
     grid.add_argument("--results", type=Path, default=Path("results"), metavar="DIR")
     grid.set_defaults(func=cmd_matrix)
 

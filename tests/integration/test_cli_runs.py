@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -69,7 +70,7 @@ def test_matrix_runs_side_by_side_and_writes_its_reports(tmp_path: Path) -> None
         "matrix",
         *("--scenario", "orphan", "--scenario", "queue-basics"),
         *("--init", "noreap", "--init", "none", "--init", "tini-subreaper"),
-        *("-j", "2", "--out", str(tmp_path)),
+        *("-j", "2", "--out", str(tmp_path), "--junit", str(tmp_path / "junit.xml")),
     )
     assert done.returncode == 0, done.stdout + done.stderr
     runs = json.loads((tmp_path / "report.json").read_text())
@@ -105,3 +106,8 @@ def test_matrix_runs_side_by_side_and_writes_its_reports(tmp_path: Path) -> None
     page = (tmp_path / "report.html").read_text()
     assert 'id="run-orphan--none--3.11"' in page and "not applicable" in page
     assert "[6/6 · " in done.stderr
+    junit = ET.parse(tmp_path / "junit.xml").getroot()
+    assert (junit.get("failures"), junit.get("errors"), junit.get("skipped")) == ("0", "0", "1")
+    cases = {(c.get("classname"), c.get("name")) for c in junit.iter("testcase")}
+    assert ("orphan.tini-subreaper", "init-reaps-the-orphan") in cases
+    assert ("orphan.none", "not-applicable") in cases
