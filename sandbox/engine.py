@@ -99,6 +99,7 @@ class Engine:
             raise EngineUnavailable(f"inspecting image {ref}: lost the engine", START_HINT) from exc
 
     def image_layers(self, ref: str) -> tuple[str, ...]:
+        """The digests of image `ref`'s layers (RootFS.Layers): equal for equal files."""
         with _translated(f"inspecting image {ref}"):
             return tuple(self._api.inspect_image(ref)["RootFS"]["Layers"])
 

@@ -35,3 +35,14 @@ def test_a_python_mismatch_is_an_image_error_naming_both(engine: Engine) -> None
     image.check_python(engine, ref, "3.13")
     with pytest.raises(ImageError, match=r"built for Python 3\.14 .* has Python 3\.13"):
         image.check_python(engine, ref, "3.14")
+
+
+@pytest.mark.docker
+@pytest.mark.timeout(600)
+@pytest.mark.usefixtures("no_leftovers")
+def test_two_offline_builds_give_the_same_layer(engine: Engine) -> None:
+    """The build pins its inputs (suite, SOURCE_DATE_EPOCH): built again, the same files."""
+    ref = image.ensure_image(engine, print, python="3.13")
+    first = engine.image_layers(ref)
+    image.ensure_image(engine, print, python="3.13", method="offline", force=True)
+    assert engine.image_layers(ref) == first and len(first) == 1
