@@ -14,16 +14,21 @@ import stat
 from pathlib import Path
 
 from sandbox.errors import UsageError
-from sandbox.inits import REAP_WINDOW_S
+from sandbox.inits import INITS, REAP_WINDOW_S
 from sandbox.lab import Box, Lab, Table
+from sandbox.model import Expectation
 from sandbox.proctable import zombies
-from sandbox.scenario import Scenario, expect
+from sandbox.scenario import Scenario
 from sandbox.waiting import Timeout, wait_until
 
 INTERPRETERS = {".py": "python3", ".sh": "sh"}
 MAX_BYTES = 1024 * 1024
 SAMPLE_EVERY_S = 0.05
 DEFAULT_TIMEOUT_S = 30.0
+NOT_UNDER = {
+    "none": "your script would be PID 1, and the container ends with it: what it left "
+    "behind (zombies, orphans) cannot be looked at after it ended",
+}
 
 EXPLANATION = """\
 Your script ran in a fresh container, started at a shell like the tutorial's scripts.
@@ -49,17 +54,17 @@ def scenario_for(path: Path, timeout_s: float | None = None) -> Scenario:
         summary=f"your script {path}, watched",
         explanation=EXPLANATION.format(every=SAMPLE_EVERY_S, settle=REAP_WINDOW_S),
         expectations=(
-            expect(
+            Expectation(
                 "ends-by-itself",
                 f"the script ends within its {timeout_s or DEFAULT_TIMEOUT_S:g} s",
-                noreap=True,
-                tini=True,
+                {mode: True for mode in INITS if mode not in NOT_UNDER},
             ),
         ),
         drive=lambda lab: _watch(lab, command),
         timeout_s=timeout_s or DEFAULT_TIMEOUT_S,
         directory=path.parent,
         only=(path.name,),
+        not_under=NOT_UNDER,
     )
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from sandbox import byo
 from sandbox.errors import DeclarationError, ScenarioError, UsageError
 from sandbox.inits import INITS
 from sandbox.scenario import find, load, load_all
@@ -111,3 +112,13 @@ def test_a_mode_neither_declared_nor_excused_names_the_file_and_field(tmp_path: 
 def test_the_benchmark_scenario_declares_every_mode() -> None:
     trivial = load(Path(__file__).resolve().parents[2] / "benchmarks" / "scenarios" / "trivial")
     assert trivial.modes() == tuple(INITS)
+
+
+def test_a_bring_your_own_script_declares_every_mode_or_why_not(tmp_path: Path) -> None:
+    script = tmp_path / "mine.sh"
+    script.write_text("#!/bin/sh\ntrue\n")
+    scenario = byo.scenario_for(script)
+    assert set(scenario.modes()) | set(scenario.not_under) == set(INITS)
+    assert "none" in scenario.not_under  # it would be PID 1, and end the container
+    for item in scenario.expectations:
+        assert set(item.holds_under) == set(scenario.modes())
