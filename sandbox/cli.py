@@ -194,13 +194,6 @@ def build_parser() -> argparse.ArgumentParser:
     build = commands.add_parser("image", help="build the sandbox image unless it is up to date")
     build.add_argument("--method", default="auto", help="auto (default), offline or dockerfile")
     build.add_argument("--force", action="store_true", help="rebuild even when up to date")
-    build.add_argument(
-        "--python",
-        choices=list(image.PYTHONS),
-        default=image.DEFAULT_PYTHON,
-        metavar="VERSION",
-        help=f"the image's Python: {', '.join(image.PYTHONS)} (default: {image.DEFAULT_PYTHON})",
-    )
     build.set_defaults(func=cmd_image)
 
     run = commands.add_parser("run", help="run a scenario under one or more PID 1 modes")
@@ -213,18 +206,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MODE",
         help=f"PID 1 mode, repeatable, or `all` (default: {' and '.join(DEFAULT_INITS)})",
     )
-    run.add_argument(
-        "--python",
-        choices=list(image.PYTHONS),
-        default=image.DEFAULT_PYTHON,
-        metavar="VERSION",
-        help=f"the image's Python: {', '.join(image.PYTHONS)} (default: {image.DEFAULT_PYTHON})",
-    )
     run.add_argument("--json", type=Path, metavar="FILE", help="write the result contract here")
     run.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here (for CI)")
     run.add_argument("--results", type=Path, default=Path("results"), metavar="DIR")
     run.add_argument("--timeout", type=float, metavar="SECONDS", help="bound on each run")
     run.set_defaults(func=cmd_run)
+    for sub in (build, run):
+        sub.add_argument(
+            "--python",
+            choices=list(image.PYTHONS),
+            default=image.DEFAULT_PYTHON,
+            metavar="VERSION",
+            help=f"the image's Python: {', '.join(image.PYTHONS)} "
+            f"(default: {image.DEFAULT_PYTHON})",
+        )
 
     rewrite = commands.add_parser(
         "golden", help="rewrite the golden transcripts from fresh runs (every PID 1 mode)"

@@ -33,6 +33,11 @@ def expect(name: str, claim: str, **holds_under: bool) -> Expectation:
     return Expectation(name, claim, {mode.replace("_", "-"): v for mode, v in holds_under.items()})
 
 
+def everywhere(**differs: bool) -> dict[str, bool]:
+    """For expect(): holds under every PID 1 mode but where `differs` says (`none=False`)."""
+    return {**{mode.replace("-", "_"): True for mode in INITS}, **differs}
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str

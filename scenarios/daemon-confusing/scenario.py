@@ -18,7 +18,7 @@ from collections.abc import Callable
 from sandbox.lab import Lab, Table
 from sandbox.model import Process
 from sandbox.proctable import children_of, find
-from sandbox.scenario import Scenario, expect
+from sandbox.scenario import Scenario, everywhere, expect
 
 SCRIPT = "python3 confusing.py"
 # Each print() writes its text in one piece (the newline separately), so the words of the
@@ -33,12 +33,6 @@ GOLDEN_MASKS = (
     (r"^(\[1\] \d+\n)(?:main-------|123|456|\n)*(?=end456\n)", "\\1main-------\n#456\n"),
     # 456 is what bar() prints, not a PID: the `#` keeps it from being renamed as one.
 )
-
-
-def modes(**differs: bool) -> dict[str, bool]:
-    """A check's verdict under each PID 1 mode: holds everywhere but where `differs` says."""
-    every = ("noreap", "tini", "none", "docker_init", "dumb_init", "bash", "tini_subreaper")
-    return {**dict.fromkeys(every, True), **differs}
 
 
 def after_main_code(main_pid: int) -> Callable[[Table], tuple[str, tuple[Process, ...]] | None]:
@@ -147,12 +141,12 @@ PID 1 exits, the kernel kills whatever else is in it; here nothing is).""",
         expect(
             "main-456-end456-printed",
             "main-------, 456 and end456 are printed; the script ends after end456",
-            **modes(),
+            **everywhere(),
         ),
         expect(
             "end123-never-printed",
             "the daemon p1 is terminated when the main code ends: end123 never appears",
-            **modes(),
+            **everywhere(),
         ),
     ),
     drive=drive,

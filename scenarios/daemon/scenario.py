@@ -13,7 +13,7 @@ daemon_child.py runs in a fresh container, as PID 1 too.
 from __future__ import annotations
 
 from sandbox.lab import Box, Lab
-from sandbox.scenario import Scenario, expect
+from sandbox.scenario import Scenario, everywhere, expect
 
 ASSERTION = "AssertionError: daemonic processes are not allowed to have children"
 GOLDEN_MASKS = (
@@ -27,12 +27,6 @@ GOLDEN_MASKS = (
 )
 # The seed's script ends in milliseconds; 10 s leaves room for a loaded machine.
 END_WAIT_S = 10.0
-
-
-def modes(**differs: bool) -> dict[str, bool]:
-    """A check's verdict under each PID 1 mode: holds everywhere but where `differs` says."""
-    every = ("noreap", "tini", "none", "docker_init", "dumb_init", "bash", "tini_subreaper")
-    return {**dict.fromkeys(every, True), **differs}
 
 
 def daemon_part(lab: Lab, box: Box) -> int | None:
@@ -164,16 +158,16 @@ while the script, PID 1, is still alive, and the kernel finds nothing left to ki
 variant of piao.py whose daemon handles SIGTERM shows it: the handler runs. The kernel's
 kill is a SIGKILL, which no handler ever sees.)""",
     expectations=(
-        expect("main-prints-zhu", "the main code prints 主", **modes()),
+        expect("main-prints-zhu", "the main code prints 主", **everywhere()),
         expect(
             "daemon-ends-with-main-code",
             "when the main code ends the daemon is terminated: nothing of the script is left",
-            **modes(),
+            **everywhere(),
         ),
         expect(
             "piao-end-never-printed",
             "the daemon's `... is piao end` never appears",
-            **modes(),
+            **everywhere(),
         ),
         expect(
             "script-end-ends-container",
@@ -189,7 +183,7 @@ kill is a SIGKILL, which no handler ever sees.)""",
         expect(
             "daemon-cannot-have-children",
             f"a daemon that starts a child fails with `{ASSERTION}`",
-            **modes(),
+            **everywhere(),
         ),
     ),
     drive=drive,

@@ -16,7 +16,7 @@ import re
 
 from sandbox.lab import Lab
 from sandbox.proctable import find, parse_ps_aux
-from sandbox.scenario import Scenario, expect
+from sandbox.scenario import Scenario, everywhere, expect
 
 SCRIPT = "python3 join_pid.py"
 RUNNING = re.compile(r"(?m)^(\d+) is running$")
@@ -44,12 +44,6 @@ GOLDEN_MASKS = (
     (r'^(  File "[^"]+", line )(\d+)', r"\1#\2"),
     (r"^(    time\.sleep\()(\d+)\)$", r"\1#\2)"),
 )
-
-
-def modes(**differs: bool) -> dict[str, bool]:
-    """A check's verdict under each PID 1 mode: holds everywhere but where `differs` says."""
-    every = ("noreap", "tini", "none", "docker_init", "dumb_init", "bash", "tini_subreaper")
-    return {**dict.fromkeys(every, True), **differs}
 
 
 def printed_pid(pattern: re.Pattern[str], output: str) -> int:
@@ -176,22 +170,22 @@ because Python handles SIGINT itself: KeyboardInterrupt, exit 130.""",
         expect(
             "join-leaves-no-zombie",
             "after p.join() and 主, with the parent alive, no process is a zombie",
-            **modes(),
+            **everywhere(),
         ),
         expect(
             "pid-still-printed",
             "after join() the parent still prints p.pid, the PID task() reported",
-            **modes(),
+            **everywhere(),
         ),
         expect(
             "ps-no-longer-lists-pid",
             "after join(), `ps aux | grep <p.pid>` no longer lists that PID",
-            **modes(),
+            **everywhere(),
         ),
         expect(
             "kill-ends-parent",
             "`kill -TERM <parent>` ends the sleeping parent (which has no SIGTERM handler)",
-            **modes(none=False),
+            **everywhere(none=False),
         ),
     ),
     drive=drive,

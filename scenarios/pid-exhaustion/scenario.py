@@ -32,7 +32,7 @@ from sandbox.proctable import (
     read_host,
     zombies,
 )
-from sandbox.scenario import Scenario, expect
+from sandbox.scenario import Scenario, everywhere, expect
 
 PIDS_LIMIT = 32  # small, so the pile is quick to make and to read; far below the bound
 FORKS = 200  # test.py's and test_join.py's bound on forks (see test.py)
@@ -65,12 +65,6 @@ def pids_counter(lab: Lab, box: Box) -> tuple[int, int] | None:
     if not box.host_view:
         return None
     return pids_usage(box.init_host_pid)
-
-
-def modes(**differs: bool) -> dict[str, bool]:
-    """A check's verdict under each PID 1 mode: holds everywhere but where `differs` says."""
-    every = ("noreap", "tini", "none", "docker_init", "dumb_init", "bash", "tini_subreaper")
-    return {**dict.fromkeys(every, True), **differs}
 
 
 def threads_by_pid(box: Box) -> dict[int, int]:
@@ -258,24 +252,24 @@ does): each child is reaped as it ends, one process number is reused over and ov
             "fork-fails-eagain",
             "the parent that never waits gets BlockingIOError [Errno 11] (EAGAIN) from "
             f"fork() before {FORKS} children",
-            **modes(),
+            **everywhere(),
         ),
         expect(
             "zombies-hold-every-pid",
             "at the failure its children are all zombies, and they and the container's "
             f"other processes fill the limit of {PIDS_LIMIT} exactly",
-            **modes(),
+            **everywhere(),
         ),
         expect(
             "no-new-process",
             "while the zombies hold the pids, a command typed in the container cannot start",
-            **modes(),
+            **everywhere(),
         ),
         expect(
             "join-never-fails",
             f"the same parent, waiting for each child, forks {FORKS} times under the same "
             "limit without a failure and leaves no zombie",
-            **modes(),
+            **everywhere(),
         ),
     ),
     drive=drive,

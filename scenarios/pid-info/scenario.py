@@ -17,7 +17,7 @@ from collections.abc import Callable
 from sandbox.lab import Lab, Table
 from sandbox.model import Process
 from sandbox.proctable import find, parse_ps_aux
-from sandbox.scenario import Scenario, expect
+from sandbox.scenario import Scenario, everywhere, expect
 
 SCRIPT = "python3 pid_info.py"
 
@@ -43,12 +43,6 @@ GOLDEN_MASKS = (
     # is_alive() straight after terminate() is usually True, now and then False.
     (r"^(主 p\.pid=\d+\n)(?:True|False)$", r"\1True (or False)"),
 )
-
-
-def modes(**differs: bool) -> dict[str, bool]:
-    """A check's verdict under each PID 1 mode: holds everywhere but where `differs` says."""
-    every = ("noreap", "tini", "none", "docker_init", "dumb_init", "bash", "tini_subreaper")
-    return {**dict.fromkeys(every, True), **differs}
 
 
 # What a PPID of 0 means: PID 1's parent (the container runtime) is in no PID namespace
@@ -199,34 +193,34 @@ child (is_alive() and exitcode wait for it), so which init runs plays no other p
             "current-process-pid-is-getpid",
             "current_process().pid == os.getpid(), in the parent (= the shell's [1] PID) "
             "and in the child (= p.pid)",
-            **modes(),
+            **everywhere(),
         ),
         expect(
             "getppid-is-parent",
             "os.getppid() is the PPID the process table shows: for the script, what started "
             "it (0 where the script is PID 1), for its child, the script",
-            **modes(),
+            **everywhere(),
         ),
         expect(
             "parent-is-in-container",
             "the script's os.getppid() names a process of the container (the shell, or the "
             "job server, that started it)",
-            **modes(none=False),
+            **everywhere(none=False),
         ),
         expect(
             "ps-grep-shows-process",
             "`ps aux | grep PID` shows the living child's line",
-            **modes(),
+            **everywhere(),
         ),
         expect(
             "dead-after-sleep",
             "after p.terminate() and time.sleep(0.1), p.is_alive() is False",
-            **modes(),
+            **everywhere(),
         ),
         expect(
             "exitcode-minus-15",
             "p.exitcode of the terminated child is -15",
-            **modes(),
+            **everywhere(),
         ),
     ),
     drive=drive,

@@ -15,19 +15,10 @@ from typing import NamedTuple
 
 from sandbox.lab import Box, Job, Lab
 from sandbox.proctable import PS_WCHAN, WaitRow, children_of, parse_ps_wchan
-from sandbox.scenario import Scenario, expect
+from sandbox.scenario import Scenario, everywhere, expect
 
 # Every PID 1 mode: what these checks look at (locks, queues, the script's own children)
 # is the same whatever PID 1 is. See the explanation for what the modes change.
-EVERY_MODE = {
-    "noreap": True,
-    "tini": True,
-    "none": True,
-    "docker_init": True,
-    "dumb_init": True,
-    "bash": True,
-    "tini_subreaper": True,
-}
 
 WORK_S = 2.0  # each worker's time.sleep(2), from the seed's code
 WORKERS = 3  # for i in range(3)
@@ -257,33 +248,33 @@ beside PID 1 (noreap, tini, docker-init, dumb-init or bash).""",
         expect(
             "unlocked-all-run-before-any-done",
             "without the lock the three `is running` lines all come before the `is done` lines",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "unlocked-all-sleep-at-once",
             "without the lock all three workers are in time.sleep(2) at the same moment",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "unlocked-takes-one-sleep",
             f"without the lock the last `is done` comes under {CONCURRENT_BELOW_S:g} s after "
             "the first `is running` (the sleeps overlap)",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "locked-pairs-serialised",
             "with the lock each worker's `is running` is followed by its own `is done`",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "locked-others-wait-for-the-lock",
             "with the lock, while one worker sleeps the other two wait in lock.acquire()",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "locked-takes-three-sleeps",
             f"with the lock the run takes at least {SERIAL_AT_LEAST_S:g} s (three sleeps in turn)",
-            **EVERY_MODE,
+            **everywhere(),
         ),
     ),
     drive=drive,

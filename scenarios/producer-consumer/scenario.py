@@ -20,20 +20,11 @@ from typing import NamedTuple
 from sandbox.errors import SandboxError
 from sandbox.lab import Box, Job, Lab
 from sandbox.proctable import PS_WCHAN, WaitRow, parse_ps_wchan
-from sandbox.scenario import Scenario, expect
+from sandbox.scenario import Scenario, everywhere, expect
 from sandbox.waiting import Timeout, wait_until
 
 # Every PID 1 mode: what these checks look at (locks, queues, the script's own children)
 # is the same whatever PID 1 is. See the explanation for what the modes change.
-EVERY_MODE = {
-    "noreap": True,
-    "tini": True,
-    "none": True,
-    "docker_init": True,
-    "dumb_init": True,
-    "bash": True,
-    "tini_subreaper": True,
-}
 
 # The seed's two prints: '\033[44m%s 生产了 %s\033[0m' %(os.getpid(),res) by a producer,
 # '\033[45m%s%s\033[0m' %(os.getpid(),res) by a consumer (its pid and the item run
@@ -554,18 +545,18 @@ script's parent is the job server under tini.""",
         expect(
             "model-all-consumed",
             "(a) every item produced is also consumed",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "model-hangs",
             "(a) then nothing changes: the main process waits in join() for the consumer, "
             "the consumer is blocked in q.get()",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "model-ends-once-consumer-killed",
             "(a) killing the consumer lets the main process end, with no process left",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         *(
             item
@@ -574,29 +565,29 @@ script's parent is the job server under tini.""",
                 expect(
                     f"{variant.key}-ends",
                     f"({letter}) {variant.script} prints 主 and ends by itself, no process left",
-                    **EVERY_MODE,
+                    **everywhere(),
                 ),
                 expect(
                     f"{variant.key}-all-consumed",
                     f"({letter}) every item produced is also consumed",
-                    **EVERY_MODE,
+                    **everywhere(),
                 ),
             )
         ),
         expect(
             "main-none-after-production",
             "(c) 主 comes after the producer's lines: None is sent once the producer is done",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "two-nones-one-consumer",
             "(d) one consumer eats everything: c2 is never started",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "joinable-main-after-consumption",
             "(e) 主 comes after every item has been eaten",
-            **EVERY_MODE,
+            **everywhere(),
         ),
     ),
     drive=drive,

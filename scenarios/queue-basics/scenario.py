@@ -8,19 +8,10 @@ come in the order it printed them.
 from __future__ import annotations
 
 from sandbox.lab import Lab
-from sandbox.scenario import Scenario, expect
+from sandbox.scenario import Scenario, everywhere, expect
 
 # Every PID 1 mode: one process and its queue, nothing of which depends on what PID 1 is.
 # See the explanation for what the modes change.
-EVERY_MODE = {
-    "noreap": True,
-    "tini": True,
-    "none": True,
-    "docker_init": True,
-    "dumb_init": True,
-    "bash": True,
-    "tini_subreaper": True,
-}
 
 SCRIPT = "queue_demo.py"
 # Where each print() of the script lands among the lines of its output.
@@ -101,32 +92,32 @@ script itself is PID 1 (`[1] 1`), and the container ends when it does.""",
         expect(
             "runs-to-the-end",
             "the script prints its seven lines and exits 0",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "full-after-three-puts",
             "after three put()s Queue(3).full() is True",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "put-nowait-raises-full",
             "put_nowait() on the full queue raises queue.Full",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "gets-return-the-items",
             "three get()s return the three items put",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "empty-after-three-gets",
             "after the three get()s empty() is True",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "get-nowait-raises-empty",
             "get_nowait() on the empty queue raises queue.Empty",
-            **EVERY_MODE,
+            **everywhere(),
         ),
     ),
     drive=drive,

@@ -22,19 +22,10 @@ from sandbox.inits import REAP_WINDOW_S
 from sandbox.lab import Box, Lab, Table
 from sandbox.model import Process
 from sandbox.proctable import find, parse_ps_aux
-from sandbox.scenario import Scenario, expect
+from sandbox.scenario import Scenario, everywhere, expect
 
 # Every PID 1 mode: the zombie's parent, the main process, is alive throughout, so nothing
 # is orphaned and PID 1 (or the subreaper) never gets to reap or not to reap anything.
-EVERY_MODE = {
-    "noreap": True,
-    "tini": True,
-    "none": True,
-    "docker_init": True,
-    "dumb_init": True,
-    "bash": True,
-    "tini_subreaper": True,
-}
 
 # What the scripts print, each line one write (prints are line-buffered in the container).
 HEADER = re.compile(r"^Python (\S+) start method (\w+)$", re.MULTILINE)
@@ -260,20 +251,20 @@ child's zombie has PPID 1: PID 1 reaps only what it waits for, like any parent."
             "with set_start_method('fork') the child's parent is the main process, and the child "
             f"stays a zombie (Z, PPID the main process, in `ps aux | grep Z`) for "
             f"{REAP_WINDOW_S:g} s while the main process sleeps",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "forkserver-reaps-it",
             "with set_start_method('forkserver') the child's parent is the forkserver, itself "
             "a child of the main process, which reaps it: no zombie left in the box",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "default-behaves-as-its-start-method",
             "the seed's unpinned test.py behaves as its Python's default start method: a zombie "
             "whose parent is the main process under fork, none (reaped by the forkserver) under "
             "forkserver",
-            **EVERY_MODE,
+            **everywhere(),
         ),
     ),
     drive=drive,

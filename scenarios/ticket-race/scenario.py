@@ -15,19 +15,10 @@ import time
 from collections.abc import Callable
 
 from sandbox.lab import HOME, Box, Job, Lab, Table
-from sandbox.scenario import Scenario, expect
+from sandbox.scenario import Scenario, everywhere, expect
 
 # Every PID 1 mode: what these checks look at (locks, queues, the script's own children)
 # is the same whatever PID 1 is. See the explanation for what the modes change.
-EVERY_MODE = {
-    "noreap": True,
-    "tini": True,
-    "none": True,
-    "docker_init": True,
-    "dumb_init": True,
-    "bash": True,
-    "tini_subreaper": True,
-}
 
 CLIENTS = 100  # for i in range(100): #模拟并发100个客户端抢票
 START = '{"count":1}'  # 文件db的内容为:{"count":1}, as the folder's db.txt holds it
@@ -391,32 +382,32 @@ left (the kernel ends whatever is left in a container when its PID 1 ends).""",
         expect(
             "unlocked-script-ends-after-its-clients",
             "no_lock.py exits 0, and only once its clients have all ended",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "unlocked-oversold",
             "without the lock more than one client prints 购票成功 for the one ticket",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "unlocked-db-says-one-sold",
             'without the lock db.txt still ends as {"count": 0}',
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "locked-script-ends-after-its-clients",
             "with_lock.py exits 0, and only once its clients have all ended",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "locked-sells-one",
             "with the lock exactly one client prints 购票成功",
-            **EVERY_MODE,
+            **everywhere(),
         ),
         expect(
             "locked-db-ends-at-zero",
             'with the lock db.txt ends as {"count": 0}',
-            **EVERY_MODE,
+            **everywhere(),
         ),
     ),
     drive=drive,

@@ -28,9 +28,6 @@ SUBREAPER_ROWS = (
     r"^( +\d+ +\d+ \S+?)l( +(?:/usr/bin/tini -s -- )?python3 /opt/sandbox/jobs\.py)$",
     r"\1 \2",
 )
-# The learner's shell, in `ps -eo`: `Ss` once it waits for ps, `Rs` when ps reads /proc
-# before it has gone to sleep (seen once in 35 runs on this loaded machine).
-SHELL_STATE = (r'^( +\d+ +0 )Rs( +sh -c eval "\$SANDBOX_CMD" /opt/sandbox/sh)$', r"\1Ss\2")
 SIGTERM_STATUS = 128 + 15  # the status a shell (or the job server) reports for a SIGTERM death
 
 
@@ -305,6 +302,5 @@ whatever PID 1 is — under `none` too, where test_join.py is PID 1 of its own b
         # Parent and child print at the same moment: either line may come first.
         (r"^子 (\d+)\n主 (\d+)$", r"主 \2\n子 \1"),
         SUBREAPER_ROWS,
-        SHELL_STATE,
     ),
 )

@@ -104,15 +104,14 @@ def test_cli_interrupted_mid_run_exits_cleanly(
     folder.mkdir(parents=True)
     (folder / "sleeper.py").write_text(SLEEPER)
     (folder / "scenario.py").write_text(
-        "from sandbox.scenario import Scenario, expect\n"
-        "from sandbox.inits import INITS\n"
+        "from sandbox.scenario import Scenario, everywhere, expect\n"
         "from sandbox.proctable import zombies\n\n"
         "def drive(lab):\n"
         "    with lab.box() as box:\n"
         "        box.start('python3 sleeper.py')\n"
         "        box.wait_for('a zombie', lambda t: zombies(t) or None, timeout_s=60)\n\n"
         "SCENARIO = Scenario(name='never', title='t', summary='s', explanation='e', drive=drive,\n"
-        "    expectations=(expect('never', 'c', **{m.replace('-', '_'): True for m in INITS}),))\n"
+        "    expectations=(expect('never', 'c', **everywhere()),))\n"
     )
     before = our_containers()
     proc = subprocess.Popen(
