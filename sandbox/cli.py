@@ -2,7 +2,8 @@
 
 It parses options, calls the library, prints, and turns the library's errors into one
 line on stderr and an exit code: 0 all checks held, 1 a check failed or a run stopped
-early, 2 bad input or no engine/image, 130/143 interrupted (SIGINT/SIGTERM). The library
+early, 2 bad input or no engine/image, 128+N ended by signal N (130 SIGINT, 143 SIGTERM,
+129 SIGHUP: a closed terminal); `shell` returns its shell's status. The library
 never exits.
 """
 
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-from sandbox import byo, golden, image, matrix, provision, summary
+from sandbox import byo, golden, image, matrix, provision, shell, summary
 from sandbox.engine import Engine
 from sandbox.errors import ImageError, SandboxError, UsageError
 from sandbox.inits import DEFAULT_INITS, INITS, InitMode, get_init
@@ -92,6 +93,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.junit is not None:
         write_atomic(args.junit, render_junit(results))
     return 0 if all(r.ok for r in results) else 1
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(
+            "`shell` needs a terminal to type in; for a transcript without one, use "
+            f"`python -m sandbox run {args.scenario}`"
+        )
+    scenario = find(args.scenario, args.scenarios)
+    init = get_init(args.init)
+    engine, ref = _engine_and_image(args.python)
+    _log(f"starting {scenario.name} under {init.name} (PID 1: {init.shown})")
+    with shell.staged(engine, ref, scenario, init) as stage:
+        print(stage.introduction(), flush=True)
+        status = shell.interact(engine, stage)
+    _log(f"the shell ended (exit {status}); its container is removed")
+    return status
 
 
 def cmd_golden(args: argparse.Namespace) -> int:
@@ -211,7 +229,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--results", type=Path, default=Path("results"), metavar="DIR")
     run.add_argument("--timeout", type=float, metavar="SECONDS", help="bound on each run")
     run.set_defaults(func=cmd_run)
-    for sub in (build, run):
+    prompt = commands.add_parser(
+        "shell", help="a shell inside a scenario's container, at its moment (the zombie exists)"
+    )
+    prompt.add_argument("scenario", help="a scenario name (see `list`)")
+    prompt.add_argument(
+        "--init", default="noreap", metavar="MODE", help="the PID 1 mode (default: noreap)"
+    )
+    prompt.set_defaults(func=cmd_shell)
+    for sub in (build, run, prompt):
         sub.add_argument(
             "--python",
             choices=list(image.PYTHONS),
@@ -258,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("report", type=Path, metavar="REPORT_JSON")
     again.set_defaults(func=cmd_report)
 
-    for sub in (listing, run, rewrite, grid):
+    for sub in (listing, run, prompt, rewrite, grid):
         sub.add_argument(
             "--scenarios",
             type=Path,
@@ -270,16 +296,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class _Terminated(BaseException):
-    pass
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
-def _terminate(_signum: int, _frame: object) -> None:
-    raise _Terminated
+def _terminate(signum: int, _frame: object) -> None:
+    raise _Terminated(signum)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)  # unwind, so containers are removed
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # unwind, so containers are removed
+        signal.signal(sig, _terminate)
     try:
         code: int = args.func(args)
         return code
@@ -289,6 +318,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sandbox: interrupted; its containers were removed", file=sys.stderr)
         return 130
-    except _Terminated:
+    except _Terminated as exc:
         print("sandbox: terminated; its containers were removed", file=sys.stderr)
-        return 143
+        return 128 + exc.signum

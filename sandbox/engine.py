@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
+import subprocess
 import tarfile
 import time
 from collections.abc import Iterator, Mapping
@@ -236,6 +238,30 @@ class Engine:
         """The container's State (Running, Pid, ExitCode, ...)."""
         with _translated(f"inspecting container {container_id[:12]}"):
             return dict(self._api.inspect_container(container_id)["State"])
+
+    def interactive(
+        self,
+        container_id: str,
+        argv: list[str],
+        *,
+        environment: Mapping[str, str],
+        working_dir: str,
+    ) -> int:
+        """`docker exec -it`: `argv` on this terminal, until it exits. Returns its status.
+
+        The docker command-line client does it: it owns the terminal's raw mode, window
+        size and signals, which the SDK leaves to the caller. It reaches the same engine
+        (DOCKER_HOST, or the default socket), as the SDK does.
+        """
+        client = shutil.which("docker")
+        if client is None:
+            raise EngineError(
+                "an interactive shell needs the docker command-line client, which is not on PATH",
+                "install it (Debian: `apt-get install docker.io`; elsewhere docker-ce-cli)",
+            )
+        options = [f"--env={name}={value}" for name, value in environment.items()]
+        command = [client, "exec", "-it", f"--workdir={working_dir}", *options, container_id]
+        return subprocess.run([*command, *argv], check=False).returncode
 
     def remove(self, container_id: str) -> None:
         """Kill and remove a container; one that is already gone is fine."""

@@ -19,7 +19,7 @@ from sandbox.inits import INITS
 from sandbox.model import Expectation
 
 if TYPE_CHECKING:
-    from sandbox.lab import Lab
+    from sandbox.lab import Box, Lab
 
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 DECLARATION = "scenario.py"
@@ -39,6 +39,15 @@ def everywhere(**differs: bool) -> dict[str, bool]:
 
 
 @dataclass(frozen=True)
+class Moment:
+    """A scenario's interesting moment, set up for `python -m sandbox shell`: what is there
+    now (with its PIDs), and the commands a learner types to see it."""
+
+    now: str
+    commands: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     title: str  # the seed's section it reproduces, in the seed's words
@@ -55,6 +64,9 @@ class Scenario:
     # PID 1 modes the scenario cannot run under, each with the reason a learner is told
     # (e.g. under `none` the script is PID 1, and an orphan demo's father would be PID 1).
     not_under: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # For `python -m sandbox shell`: starts the scenario's processes in the box and waits
+    # for its interesting moment (the zombie exists). None: the shell opens on the scripts.
+    moment: Callable[[Box], Moment] | None = None
 
     def modes(self) -> tuple[str, ...]:
         """The PID 1 modes the scenario runs under: all but those of `not_under`."""

@@ -26,10 +26,10 @@ import re
 from collections.abc import Callable
 
 from sandbox.inits import REAP_WINDOW_S
-from sandbox.lab import Lab, Table
+from sandbox.lab import Box, Lab, Table
 from sandbox.model import Process
 from sandbox.proctable import find
-from sandbox.scenario import Scenario, expect
+from sandbox.scenario import Moment, Scenario, expect
 
 SCRIPT = "python3 test.py"
 
@@ -82,6 +82,24 @@ def exited(pid: int) -> Callable[[Table], Table | None]:
         return table if process is None or process.state == "Z" else None
 
     return found
+
+
+def moment(box: Box) -> Moment:
+    """For `python -m sandbox shell orphan`: the father is gone, its child adopted."""
+    job = box.start(SCRIPT)
+    father, adopter = job.pid(), box.adopter()
+    child = box.wait_for("the father's child, adopted", adopted_child(father, adopter))
+    job.wait_for_output(CHILD_LINE.pattern)
+    by = "PID 1" if adopter == 1 else f"the subreaper (tini -s, PID {adopter})"
+    return Moment(
+        f"The father (PID {father}) printed `father died..` and exited; its child {child.pid} "
+        f"is an orphan, adopted by {by}. It waits for SIGUSR1 to end (the seed's ends at once).",
+        (
+            "ps -eo pid,ppid,stat,args",
+            f"kill -USR1 {child.pid}    # the orphan ends: is it reaped, or a zombie of PID 1?",
+            "ps -eo pid,ppid,stat,args",
+        ),
+    )
 
 
 def drive(lab: Lab) -> None:
@@ -230,6 +248,7 @@ process in it, the child included, before it can print. There is no orphan to se
         ),
     ),
     drive=drive,
+    moment=moment,
     not_under={
         "none": "the script would be PID 1, so the father is the container's init: when it "
         "exits the container ends and the kernel kills the child before it can print, "

@@ -23,7 +23,7 @@ from typing import TypeVar
 from sandbox.inits import REAP_WINDOW_S
 from sandbox.lab import DEFAULT_WAIT_S, Box, Lab, Table
 from sandbox.proctable import find, parse_ps_aux, zombies
-from sandbox.scenario import Scenario, expect
+from sandbox.scenario import Moment, Scenario, expect
 from sandbox.waiting import Timeout, wait_until
 
 SCRIPT = "python3 flood.py"
@@ -125,6 +125,26 @@ def growth_holds(samples: list[Sample], parent: int) -> tuple[bool, str]:
         "; ".join(problems)
         if problems
         else f"every zombie a child of the living parent {parent}, none ever gone"
+    )
+
+
+def moment(box: Box) -> Moment:
+    """For `python -m sandbox shell zombie-flood`: all of the culprit's children are zombies."""
+    job = box.start(SCRIPT)
+    parent = job.pid()
+    box.wait_for(
+        f"{CHILDREN} zombie children of {SCRIPT}",
+        lambda t: len([p for p in zombies(t) if p.ppid == parent]) == CHILDREN or None,
+    )
+    return Moment(
+        f"{SCRIPT} (PID {parent}) forked {CHILDREN} children, one every 0.1 s, and never waits: "
+        f"all {CHILDREN} are zombies now.",
+        (
+            "ps aux | grep Z",
+            "top -bn1 | head -5",
+            f"kill {parent}          # 把产生大量僵死进程的那个元凶枪毙掉",
+            "ps aux | grep Z          # reaped, or zombies of PID 1?",
+        ),
     )
 
 
@@ -367,6 +387,7 @@ look at the process table, from the start to the end of the run.""",
         ),
     ),
     drive=drive,
+    moment=moment,
     timeout_s=40.0,
     golden_masks=(SUBREAPER_ROWS, CHILD_LINE),
 )

@@ -19,7 +19,7 @@ from sandbox.inits import REAP_WINDOW_S
 from sandbox.lab import Box, Lab, Table
 from sandbox.model import Process
 from sandbox.proctable import children_of, find, parse_ps_aux, parse_top_tasks
-from sandbox.scenario import Scenario, expect
+from sandbox.scenario import Moment, Scenario, expect
 
 # Under tini-subreaper, the job server's `ps -eo` row: it is `Sl` while a thread of it
 # waits to report a job's status, which ends as the job's output does: at the moment of a
@@ -222,6 +222,24 @@ def drive(lab: Lab) -> None:
         join_part(lab, box)
 
 
+def moment(box: Box) -> Moment:
+    """For `python -m sandbox shell zombie`: python3 test.py sleeps beside its zombie child."""
+    job = box.start("python3 test.py")
+    parent, zombie = box.wait_for("a zombie child of python3 test.py", zombie_child_of(job.pid()))
+    job.wait_for_output(r"(?s)主.*子|子.*主")
+    itself = ": the container's init itself, which `kill` cannot end" if parent.pid == 1 else ""
+    return Moment(
+        f"python3 test.py (PID {parent.pid}{itself}) sleeps for 1000 s and never calls wait(): "
+        f"its child {zombie.pid} has exited and is a zombie.",
+        (
+            "ps aux | grep Z",
+            "top -bn1 | head -5",
+            f"kill {parent.pid}          # 解决方法一: kill the parent",
+            "ps -eo pid,ppid,stat,args  # who has the zombie now?",
+        ),
+    )
+
+
 # Where a check holds under every mode.
 EVERYWHERE = dict(
     noreap=True, tini=True, none=True, docker_init=True, dumb_init=True, bash=True,
@@ -297,6 +315,7 @@ whatever PID 1 is — under `none` too, where test_join.py is PID 1 of its own b
         expect("join-leaves-no-zombie", "with p.join() no zombie is left", **EVERYWHERE),
     ),
     drive=drive,
+    moment=moment,
     timeout_s=60.0,
     golden_masks=(
         # Parent and child print at the same moment: either line may come first.
