@@ -165,6 +165,7 @@ def test_bundle_remove_load_and_zombie_runs_without_building(
     assert f"loaded {' '.join(TAGS)} (Python 3.13, {saved.id[:19]})" in output
     for tag in TAGS:
         assert engine.image_id(tag) == saved.id, tag
+    (folder / saved.file).unlink()  # 160 MB; pytest keeps three sessions' tmp folders
 
     code, output = run(["make", "-C", folder, "zombie", f"PYTHONS={PYTHON}"], _env())
     assert code == 0, output
@@ -193,6 +194,7 @@ def test_an_id_other_than_the_manifest_says_is_one_line_and_exit_2(
         bundle.manifest_json(replace(made.manifest, images=(wrong,)))
     )
     code, output = run([sys.executable, "-m", "sandbox", "load", folder / "images"], _env())
+    (folder / saved.file).unlink()  # 160 MB; pytest keeps three sessions' tmp folders
     assert code == 2, output
     last = output.strip().splitlines()[-1]
     assert last == (
