@@ -218,3 +218,14 @@ def test_a_cut_off_bundle_is_damaged_one_line_and_exit_2(made: Made, tmp_path: P
         f"sandbox: {cut} is damaged (unexpected end of data) — copy the bundle again, "
         "or make it again with `make bundle`"
     ]
+
+
+@pytest.mark.docker
+def test_a_checkout_loads_the_images_straight_from_the_archive(engine: Engine, made: Made) -> None:
+    (saved,) = made.manifest.images
+    code, output = run([sys.executable, "-m", "sandbox", "load", made.archive], _env())
+    assert code == 0, output
+    assert f"sandbox: loading {bundle.TOP}/images/py3.13.tar from {made.archive}" in output
+    assert f"loaded {' '.join(TAGS)} (Python 3.13, {saved.id[:19]})" in output
+    for tag in TAGS:
+        assert engine.image_id(tag) == saved.id, tag
