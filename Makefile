@@ -20,8 +20,15 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \
 	  echo "python3's venv module is missing: apt-get install python3-venv"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
+ifeq ($(wildcard wheels/*.whl),)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+else
+	@# An unpacked workshop bundle (`make bundle`): offline, from its wheels, no dev tools.
+	$(PY) -m pip install --quiet --no-index --find-links wheels -e . || { \
+	  echo "cannot install from wheels/: they are for the Python and platform BUNDLE.json" \
+	    "names under \"wheels\"; use that Python: make load PYTHON=python3.X"; exit 2; }
+endif
 	touch $@
 
 venv: $(STAMP) ## create .venv with the controller and the dev tools
@@ -41,7 +48,9 @@ list: $(STAMP) ## list the scenarios and PID 1 modes
 SCENARIOS := $(patsubst scenarios/%/scenario.py,%,$(wildcard scenarios/*/scenario.py))
 .PHONY: $(SCENARIOS)
 $(SCENARIOS): image
-	$(SANDBOX) run $@
+	@for version in $(PYTHONS); do \
+	  echo "$(SANDBOX) run $@ --python $$version"; \
+	  $(SANDBOX) run $@ --python $$version || exit $$?; done
 
 zombie: ## the seed's zombie demo under noreap and tini, with its checks (and so on: make list)
 
@@ -70,3 +79,12 @@ bench: image ## the controller's wall time against a bare `docker run`
 clean: ## remove results, caches and the virtual environment
 	rm -rf results bench.json .pytest_cache .mypy_cache .ruff_cache $(VENV)
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# The offline workshop: `make bundle` here, then on a machine with Docker but no network
+# `tar xzf process-sandbox-workshop.tar.gz && cd process-sandbox && make load && make zombie`.
+.PHONY: bundle load
+bundle: image ## one archive with the images (PYTHONS) and wheels: dist/process-sandbox-workshop.tar.gz
+	$(SANDBOX) bundle $(foreach version,$(PYTHONS),--python $(version))
+
+load: $(STAMP) ## in an unpacked bundle: the venv from wheels/, the images from images/ (or BUNDLE=FILE)
+	$(SANDBOX) load $(or $(BUNDLE),images)

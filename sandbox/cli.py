@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-from sandbox import byo, golden, image, matrix, provision, shell, summary
+from sandbox import bundle, byo, golden, image, matrix, provision, shell, summary
 from sandbox.engine import Engine
 from sandbox.errors import ImageError, SandboxError, UsageError
 from sandbox.inits import DEFAULT_INITS, INITS, InitMode, get_init
@@ -182,6 +182,29 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bundle(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    bundle.check_out(args.out)  # bad input is told before any engine is needed
+    engine = provision.ensure_engine(_log)
+    pythons = list(dict.fromkeys(args.python or [image.DEFAULT_PYTHON]))
+    made = bundle.make_bundle(engine, pythons, args.out, _log)
+    print(
+        f"{args.out}: {args.out.stat().st_size / 1e6:.0f} MB, the images of Python "
+        f"{', '.join(pythons)}, {len(made.wheels)} wheels for Python {made.wheels_python} "
+        f"on {made.wheels_platform} ({time.monotonic() - started:.0f} s)"
+    )
+    print(f"on the workshop machine: tar xzf {args.out.name} && cd {bundle.TOP} && make load")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    found = bundle.open_bundle(args.path)  # bad input is told before any engine is needed
+    engine = provision.ensure_engine(_log)
+    for loaded in bundle.load_bundle(engine, found, _log):
+        print(f"loaded {' '.join(loaded.tags)} (Python {loaded.python}, {loaded.id[:19]})")
+    return 0
+
+
 def _inits(asked: list[str] | None, default: tuple[str, ...]) -> list[InitMode]:
     """The PID 1 modes named by --init (`all`: every one), or `default` when none is."""
     names = list(INITS) if asked and "all" in asked else asked or default
@@ -283,6 +306,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     again.add_argument("report", type=Path, metavar="REPORT_JSON")
     again.set_defaults(func=cmd_report)
+
+    pack = commands.add_parser(
+        "bundle", help="one archive for a machine with Docker but no network (images, wheels)"
+    )
+    pack.add_argument(
+        "--python",
+        action="append",
+        choices=list(image.PYTHONS),
+        metavar="VERSION",
+        help=f"repeatable: {', '.join(image.PYTHONS)} (default: {image.DEFAULT_PYTHON})",
+    )
+    pack.add_argument("--out", type=Path, default=bundle.ARCHIVE, metavar="FILE")
+    pack.set_defaults(func=cmd_bundle)
+
+    load = commands.add_parser("load", help="load a bundle's images into the engine, checked")
+    load.add_argument(
+        "path", type=Path, metavar="PATH", help="the .tar.gz, or an unpacked one's images/"
+    )
+    load.set_defaults(func=cmd_load)
 
     for sub in (listing, run, prompt, rewrite, grid):
         sub.add_argument(

@@ -9,14 +9,15 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import shutil
 import subprocess
 import tarfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Protocol
 
 import docker.errors
 import requests.exceptions
@@ -30,6 +31,13 @@ START_HINT = (
     "start Docker (e.g. `make engine`, which installs Debian's docker.io and starts dockerd "
     "on a root Debian/Ubuntu machine), or point DOCKER_HOST at a running engine"
 )
+
+
+CHUNK = 1 << 20  # images go to and from the engine in pieces of this size, never whole
+
+
+class Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,45 @@ class Engine:
                 path=str(context), tag=ref, labels=dict(labels), rm=True, forcerm=True
             )
         return str(image.id)
+
+    def save_images(self, refs: Sequence[str], out: IO[bytes]) -> None:
+        """`docker save REF...` into `out`: one tar with the images, named by all of `refs`."""
+        # The SDK's get_image takes one name, and its tar then carries only that one; the
+        # engine's /images/get takes several, so `docker load` gives every name back.
+        url = f"{self._api.base_url}/v{self._api.api_version}/images/get"
+        with _translated(f"saving {' '.join(refs)}"):
+            response = self._api.get(url, params={"names": list(refs)}, stream=True, timeout=1800)
+            try:
+                response.raise_for_status()
+            except requests.exceptions.HTTPError as exc:
+                docker.errors.create_api_error_from_http_exception(exc)  # raises
+            for chunk in response.iter_content(chunk_size=CHUNK):
+                out.write(chunk)
+
+    def load_images(self, data: Readable) -> list[str]:
+        """`docker load` of a `docker save` tar read from `data` piece by piece.
+
+        Returns what the engine says it loaded: names, or IDs of images without one."""
+        chunks = iter(lambda: data.read(CHUNK), b"")
+        loaded: list[str] = []
+        with _translated("loading images"), self._patience():
+            for message in self._api.load_image(chunks):
+                if "error" in message or "errorDetail" in message:
+                    error = message.get("error") or message["errorDetail"].get("message")
+                    raise ImageError(
+                        f"the engine could not load the images: {error}",
+                        "the tar is damaged, or is not what `docker save` writes",
+                    )
+                found = re.match(r"Loaded image(?: ID)?: (\S+)", message.get("stream", ""))
+                if found:
+                    loaded.append(found[1])
+        return loaded
+
+    def remove_image(self, ref: str, *, force: bool = False) -> None:
+        """`docker rmi REF`: the name `ref`; given an image ID and `force`, every name of it
+        and the image (refused while a running container uses it)."""
+        with _translated(f"removing image {ref}"):
+            self._api.remove_image(ref, force=force)
 
     @contextlib.contextmanager
     def _patience(self, timeout_s: int = 1800) -> Iterator[None]:
