@@ -27,7 +27,7 @@ else
 	@# An unpacked workshop bundle (`make bundle`): offline, from its wheels, no dev tools.
 	$(PY) -m pip install --quiet --no-index --find-links wheels -e . || { \
 	  echo "cannot install from wheels/: they are for the Python and platform BUNDLE.json" \
-	    "names under \"wheels\"; use that Python: make load PYTHON=python3.X"; exit 2; }
+	    "names under \"wheels\"; use one of those: make load PYTHON=python3.X"; exit 2; }
 endif
 	touch $@
 

@@ -8,8 +8,9 @@ controller's dependencies, and setuptools for its editable install) and images/ 
 images into the engine, checking their IDs against the manifest; `make zombie` then finds
 its image and builds nothing.
 
-The wheels are this machine's: for its Python version and platform only (the manifest
-says which). The images run anywhere the engine's architecture is this one's.
+The wheels are for CPython 3.11 to 3.14 (WHEEL_PYTHONS: what Debian and Ubuntu releases
+ship) on this machine's platform only (the manifest says which). The images run anywhere
+the engine's architecture is this one's.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ DAMAGE = (tarfile.TarError, EOFError, zlib.error, OSError)
 NOT_A_BUNDLE_HINT = "give the .tar.gz `make bundle` wrote, or the images/ folder of an unpacked one"
 REMAKE_HINT = "copy the bundle again, or make it again with `make bundle`"
 Log = Callable[[str], None]
+# The Pythons a participant's machine may make the virtual environment with: the project
+# needs 3.11+, and Debian 12/13, Ubuntu 24.04 and newer ship 3.11 to 3.14.
+WHEEL_PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ class Manifest:
     created: str
     images: tuple[BundledImage, ...]
     wheels: tuple[str, ...]
-    wheels_python: str  # the Python version and platform the wheels are for
+    wheels_python: str  # the Python versions ("3.11 3.12 ...") and platform the wheels are for
     wheels_platform: str
     format: int = FORMAT
 
@@ -103,8 +107,8 @@ def manifest_json(manifest: Manifest) -> str:
             "python": manifest.wheels_python,
             "platform": manifest.wheels_platform,
             "files": list(manifest.wheels),
-            "note": f"built for CPython {manifest.wheels_python} on {manifest.wheels_platform} "
-            "only: `make load` makes the virtual environment from them with that Python",
+            "note": f"for CPython {manifest.wheels_python} on {manifest.wheels_platform} "
+            "only: `make load` makes the virtual environment from them with one of those",
         },
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -224,27 +228,26 @@ def requirements(project: dict[str, Any]) -> list[str]:
 
 
 def fetch_wheels(dest: Path, wanted: list[str], log: Log) -> list[str]:
-    """`pip download` wheels of `wanted` and what they need, for this Python and platform."""
-    log(f"fetching wheels for {' '.join(wanted)} (Python {_python()}, {sysconfig.get_platform()})")
-    # --only-binary: nothing may need compiling on a workshop machine.
-    pip = [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:"]
-    done = subprocess.run(
-        [*pip, "--dest", str(dest), *wanted],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        tail = " / ".join((done.stderr or done.stdout).strip().splitlines()[-2:])
-        raise SandboxError(
-            f"pip download failed: {tail}",
-            "the bundle takes the controller's dependencies from PyPI: check it is reachable",
+    """`pip download` wheels of `wanted` and what they need, for each of WHEEL_PYTHONS on
+    this platform (most are pure Python; a compiled one comes once per version)."""
+    platform = sysconfig.get_platform()
+    log(f"fetching wheels for {' '.join(wanted)} (CPython {', '.join(WHEEL_PYTHONS)}, {platform})")
+    for python in WHEEL_PYTHONS:
+        # --only-binary: nothing may need compiling on a workshop machine.
+        pip = [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:"]
+        done = subprocess.run(
+            [*pip, "--python-version", python, "--dest", str(dest), *wanted],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
         )
+        if done.returncode != 0:
+            tail = " / ".join((done.stderr or done.stdout).strip().splitlines()[-2:])
+            raise SandboxError(
+                f"pip download (for Python {python}) failed: {tail}",
+                "the bundle takes the controller's dependencies from PyPI: check it is reachable",
+            )
     return sorted(p.name for p in dest.glob("*.whl"))
-
-
-def _python() -> str:
-    return f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 def saved_image(tar_path: Path) -> tuple[str, tuple[str, ...]]:
@@ -292,7 +295,7 @@ def make_bundle(engine: Engine, pythons: list[str], out: Path, log: Log) -> Mani
             created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             images=tuple(images),
             wheels=tuple(wheels),
-            wheels_python=_python(),
+            wheels_python=" ".join(WHEEL_PYTHONS),
             wheels_platform=sysconfig.get_platform(),
         )
         log(f"writing {out}")
