@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-from sandbox import byo, golden, image, matrix, provision, summary
+from sandbox import byo, compose, golden, image, matrix, provision, summary
 from sandbox.engine import Engine
 from sandbox.errors import ImageError, SandboxError, UsageError
 from sandbox.inits import DEFAULT_INITS, INITS, InitMode, get_init
@@ -164,6 +164,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compose(args: argparse.Namespace) -> int:
+    path = SCENARIOS_DIR.parent / compose.COMPOSE_FILE
+    scenarios = load_all().values()
+    text = compose.render(scenarios, INITS, path.parent)
+    services = sum(len(s.modes()) for s in scenarios)
+    if args.check:
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            print(f"{path.name} is up to date ({services} services)")
+            return 0
+        print(f"{path.name} is out of date: run `python -m sandbox compose`", file=sys.stderr)
+        return 1
+    write_atomic(path, text)
+    print(f"wrote {path} ({services} services)")
+    return 0
+
+
 def _inits(asked: list[str] | None, default: tuple[str, ...]) -> list[InitMode]:
     """The PID 1 modes named by --init (`all`: every one), or `default` when none is."""
     names = list(INITS) if asked and "all" in asked else asked or default
@@ -257,6 +273,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     again.add_argument("report", type=Path, metavar="REPORT_JSON")
     again.set_defaults(func=cmd_report)
+
+    composer = commands.add_parser(
+        "compose", help="write compose.yaml: a service per scenario and PID 1 mode"
+    )
+    composer.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if compose.yaml is out of date"
+    )
+    composer.set_defaults(func=cmd_compose)
 
     for sub in (listing, run, rewrite, grid):
         sub.add_argument(
