@@ -11,7 +11,7 @@ SANDBOX := $(PY) -m sandbox
 PYTHONS ?= 3.11
 
 .DEFAULT_GOAL := help
-.PHONY: help venv engine image setup zombie list matrix golden test unit lint bench clean
+.PHONY: help venv engine image setup zombie list matrix golden test unit lint bench compose clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ lint: $(STAMP) ## ruff and mypy
 
 bench: image ## the controller's wall time against a bare `docker run`
 	$(PY) benchmarks/bench.py
+
+compose: $(STAMP) ## rewrite compose.yaml: a service per scenario and PID 1 mode
+	$(SANDBOX) compose
 
 clean: ## remove results, caches and the virtual environment
 	rm -rf results bench.json .pytest_cache .mypy_cache .ruff_cache $(VENV)

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-from sandbox import bundle, byo, golden, image, matrix, provision, shell, summary
+from sandbox import bundle, byo, compose, golden, image, matrix, provision, shell, summary
 from sandbox.engine import Engine
 from sandbox.errors import ImageError, SandboxError, UsageError
 from sandbox.inits import DEFAULT_INITS, INITS, InitMode, get_init
@@ -205,6 +205,22 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compose(args: argparse.Namespace) -> int:
+    path = SCENARIOS_DIR.parent / compose.COMPOSE_FILE
+    scenarios = load_all().values()
+    text = compose.render(scenarios, INITS, path.parent)
+    services = sum(len(s.modes()) for s in scenarios)
+    if args.check:
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            print(f"{path.name} is up to date ({services} services)")
+            return 0
+        print(f"{path.name} is out of date: run `python -m sandbox compose`", file=sys.stderr)
+        return 1
+    write_atomic(path, text)
+    print(f"wrote {path} ({services} services)")
+    return 0
+
+
 def _inits(asked: list[str] | None, default: tuple[str, ...]) -> list[InitMode]:
     """The PID 1 modes named by --init (`all`: every one), or `default` when none is."""
     names = list(INITS) if asked and "all" in asked else asked or default
@@ -325,6 +341,14 @@ def build_parser() -> argparse.ArgumentParser:
         "path", type=Path, metavar="PATH", help="the .tar.gz, or an unpacked one's images/"
     )
     load.set_defaults(func=cmd_load)
+
+    composer = commands.add_parser(
+        "compose", help="write compose.yaml: a service per scenario and PID 1 mode"
+    )
+    composer.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if compose.yaml is out of date"
+    )
+    composer.set_defaults(func=cmd_compose)
 
     for sub in (listing, run, prompt, rewrite, grid):
         sub.add_argument(
