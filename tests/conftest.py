@@ -10,7 +10,7 @@ from typing import NoReturn
 
 import pytest
 
-from sandbox import image
+from sandbox import image, provision
 from sandbox.engine import LABEL, Engine
 from sandbox.errors import EngineUnavailable
 from sandbox.inits import INITS, get_init
@@ -50,7 +50,7 @@ def engine() -> Engine:
     try:
         return Engine.connect()
     except EngineUnavailable as exc:
-        _unavailable(str(exc))
+        _unavailable(str(provision.socket_refused() or exc))  # not in the docker group?
 
 
 @pytest.fixture(scope="session")
