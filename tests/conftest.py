@@ -4,6 +4,7 @@ skip when no engine answers on a developer's machine, and fail in CI (CI=true)."
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -36,13 +37,36 @@ def _unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+# Debian's name first, then Google's (GitHub's Ubuntu runners have Chrome, not Chromium).
+# Ubuntu's chromium-browser comes last: there it is often only a wrapper asking for a snap.
+CHROMIUMS = ("chromium", "google-chrome", "google-chrome-stable", "chromium-browser")
+
+
+def find_chromium(path: str | None = None) -> Path | None:
+    """The first of CHROMIUMS on PATH (`path`: a PATH of its own), or None."""
+    for name in CHROMIUMS:
+        if found := shutil.which(name, path=path):
+            return Path(found)
+    return None
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    """Debian's chromium, for the tests marked `browser` (skipped without it, except in CI)."""
-    path = Path("/usr/bin/chromium")
-    if not path.exists():
-        _unavailable(f"no {path}: apt-get install chromium")
-    return path
+    """Chromium or Chrome, for the tests marked `browser` (skipped without, except in CI).
+
+    SANDBOX_CHROMIUM names one explicitly; otherwise the first of CHROMIUMS on PATH.
+    """
+    if chosen := os.environ.get("SANDBOX_CHROMIUM"):
+        if not os.access(chosen, os.X_OK) or Path(chosen).is_dir():
+            pytest.fail(f"SANDBOX_CHROMIUM={chosen} is not an executable", pytrace=False)
+        return Path(chosen)
+    found = find_chromium()
+    if found is None:
+        _unavailable(
+            f"none of {', '.join(CHROMIUMS)} on PATH: apt-get install chromium, "
+            "or name one with SANDBOX_CHROMIUM"
+        )
+    return found
 
 
 @pytest.fixture(scope="session")
