@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -29,6 +31,36 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if INTEGRATION in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.docker)
+
+
+# Who the tests that are about running without root run as: uid 65534 (nobody) with no
+# groups when the suite runs as root, else the suite's own user (e.g. CI's, non-root).
+UNPRIVILEGED = 65534 if os.geteuid() == 0 else os.geteuid()
+# A child started as root gives up root itself, in drop(): it cannot be started as uid
+# 65534 outright, because the interpreter may live where only root may read
+# (/root/.pyenv). It imports as root what it needs, then drops for good: real,
+# effective and saved IDs, and no groups.
+_DROP = """\
+import os, sys
+def drop():
+    uid = int(sys.argv.pop(1))
+    if uid != os.geteuid():
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+"""
+
+
+def unprivileged_python(code: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    """`code` in a child Python, run as UNPRIVILEGED from its call of drop() on."""
+    return subprocess.run(
+        [sys.executable, "-c", _DROP + code, str(UNPRIVILEGED), *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",  # somewhere every user may be
+        check=False,
+    )
 
 
 def _unavailable(reason: str) -> NoReturn:

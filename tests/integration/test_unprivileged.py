@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import UNPRIVILEGED, unprivileged_python
 
 from sandbox import provision
 from sandbox.engine import Engine
@@ -41,19 +40,6 @@ if os.fork() == 0:
     os._exit(0)
 print("forked", flush=True)
 time.sleep(1000)
-"""
-# Run as root, the child gives up root itself (drop()): it cannot be started as uid 65534
-# outright, because this interpreter may live where only root may read (/root/.pyenv
-# here). It imports as root what it needs, then drops for good: real, effective and saved
-# IDs, and no groups.
-DROP = """\
-import os, sys
-def drop():
-    uid = int(sys.argv.pop(1))
-    if uid != os.geteuid():
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
 """
 # Who the reader is, whether the root-only route (ns/pid) is shut to it, and the
 # container's table as read_host gives it.
@@ -80,24 +66,11 @@ from sandbox import cli
 drop()
 sys.exit(cli.main(["engine"]))
 """
-UNPRIVILEGED = NOBODY if ROOT else os.geteuid()
-
-
-def python(code: str, *argv: str) -> subprocess.CompletedProcess[str]:
-    """`code` in a child Python, as UNPRIVILEGED from its drop() on (when we are root)."""
-    return subprocess.run(
-        [sys.executable, "-c", DROP + code, str(UNPRIVILEGED), *argv],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd="/",  # somewhere every user may be
-        check=False,
-    )
 
 
 def read_unprivileged(container_id: str, init_host_pid: int) -> dict[str, Any]:
     """READER's answer: as uid 65534 without groups when we are root, else as ourselves."""
-    done = python(READER, container_id, str(init_host_pid))
+    done = unprivileged_python(READER, container_id, str(init_host_pid))
     assert done.returncode == 0, done.stderr
     answer: dict[str, Any] = json.loads(done.stdout)
     answer["table"] = tuple(Process(*row) for row in answer["table"])
@@ -169,7 +142,7 @@ def test_a_user_outside_the_docker_group_is_told_so(
     if ROOT:  # the real socket, as uid 65534 without groups: the CLI's one line
         if not provision.DOCKER_SOCKET.exists():
             pytest.skip(f"no {provision.DOCKER_SOCKET} on this machine")
-        done = python(ENGINE)
+        done = unprivileged_python(ENGINE)
         assert done.returncode == 2
         assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
         line = done.stderr
