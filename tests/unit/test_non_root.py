@@ -1,4 +1,5 @@
-"""Bad input as a user without root: one line and exit 2, never a traceback."""
+"""Bad input as a user without root: one line and exit 2, never a traceback; and the
+offline build's environment, the same whoever starts it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from conftest import unprivileged_python
+
+from sandbox import image
 
 LIST = """\
 from sandbox import cli
@@ -44,3 +47,17 @@ def test_folders_it_may_not_look_into_are_not_scenarios() -> None:
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.startswith("sandbox: no scenarios in / ")
     assert done.stderr.count("\n") == 1
+
+
+def test_the_offline_build_pins_pythons_variables_whoever_starts_it() -> None:
+    env = image.build_environment({"PATH": "/usr/bin", "PYTHONPATH": "/x", "LANG": "C"})
+    assert env == {
+        "PATH": "/usr/bin",
+        "LANG": "C",
+        "SOURCE_DATE_EPOCH": image.SOURCE_DATE_EPOCH,
+        "PYTHONDONTWRITEBYTECODE": "1",  # only py3compile writes .pyc files, by hash
+    }
+    assert image.build_environment({"PYTHONDONTWRITEBYTECODE": ""}) == {
+        "SOURCE_DATE_EPOCH": image.SOURCE_DATE_EPOCH,
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
