@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from sandbox import provision
@@ -240,7 +240,7 @@ def build_offline(engine: Engine, ref: str, log: Log, *, suite: str) -> str:
             mirror,
         ]
         log(f"mmdebstrap {suite} from {mirror}")
-        env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+        env = build_environment(os.environ)
         # stdin closed: mmdebstrap would otherwise read a sources.list from it
         done = subprocess.run(
             argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True
@@ -259,6 +259,19 @@ def build_offline(engine: Engine, ref: str, log: Log, *, suite: str) -> str:
                 f"LABEL {LABEL}=1",
             ],
         )
+
+
+def build_environment(caller: Mapping[str, str]) -> dict[str, str]:
+    """mmdebstrap's environment: the caller's, with what changes the built files pinned.
+
+    The environment reaches the packages' install scripts in the chroot. Python's own
+    variables there change what is written: python3's postinst runs py3compile, and
+    unless PYTHONDONTWRITEBYTECODE is set, importing its own modules first writes their
+    .pyc files stamped with the source's mtime (not py3compile's hash-based ones under
+    SOURCE_DATE_EPOCH), so two builds differed by the shell they were started from.
+    """
+    env = {name: value for name, value in caller.items() if not name.startswith("PYTHON")}
+    return {**env, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def dockerfile_for(suite: str) -> str:

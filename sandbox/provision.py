@@ -6,7 +6,9 @@ another engine. Never a second dockerd when one is already starting.
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -19,6 +21,7 @@ from sandbox.errors import EngineUnavailable, SandboxError
 from sandbox.waiting import Timeout, wait_until
 
 DOCKERD_LOG = Path("/var/log/dockerd.log")
+DOCKER_SOCKET = Path("/var/run/docker.sock")  # where the SDK looks without DOCKER_HOST
 ENGINE_READY_S = 60.0
 Log = Callable[[str], None]
 
@@ -53,6 +56,33 @@ def apt_install(packages: list[str], log: Log) -> None:
             )
 
 
+def socket_refused(socket: Path = DOCKER_SOCKET) -> EngineUnavailable | None:
+    """Why the engine's socket is there but not ours to use (not root, not in its group).
+
+    The SDK says only that no engine answers; for a user outside the socket's group that
+    is misleading (the engine runs), and `make engine` could not help: say what would.
+    """
+    if os.environ.get("DOCKER_HOST") or not socket.exists():
+        return None
+    if os.access(socket, os.R_OK | os.W_OK):
+        return None
+    uid, gid = os.getuid(), socket.stat().st_gid
+    try:
+        user = pwd.getpwuid(uid).pw_name
+    except KeyError:  # an ID with no name (a container's, say)
+        user = f"uid {uid}"
+    try:
+        group = grp.getgrgid(gid).gr_name
+    except KeyError:
+        group = f"gid {gid}"
+    return EngineUnavailable(
+        f"a Docker engine's socket is at {socket}, but user {user} may not use it "
+        f"(only root and the group {group} may)",
+        f"add the user to that group (`sudo usermod -aG {group} {user}`, then log in again), "
+        "or run as root",
+    )
+
+
 def dockerd_running() -> bool:
     return any(proc.info["name"] == "dockerd" for proc in psutil.process_iter(["name"]))
 
@@ -62,6 +92,8 @@ def ensure_engine(log: Log) -> Engine:
     try:
         return Engine.connect()
     except EngineUnavailable as absent:
+        if refused := socket_refused():
+            raise refused from None
         if not can_provision():
             raise absent from None
     started: subprocess.Popen[bytes] | None = None

@@ -133,18 +133,32 @@ def _validate(scenario: Scenario, path: Path) -> None:
 
 def load_all(root: Path = SCENARIOS_DIR) -> Mapping[str, Scenario]:
     """Every scenario under `root`, by name."""
-    if not root.is_dir():
-        raise UsageError(f"no scenario folder at {root}")
-    folders = sorted(p for p in root.iterdir() if (p / DECLARATION).is_file())
-    return {folder.name: load(folder) for folder in folders}
+    return {folder.name: load(folder) for folder in _scenario_folders(root)}
 
 
 def find(name: str, root: Path = SCENARIOS_DIR) -> Scenario:
     """The scenario called `name`; UsageError lists the valid names."""
     folder = root / name
-    if name and "/" not in name and (folder / DECLARATION).is_file():
+    if name and "/" not in name and _declares(folder):
         return load(folder)
+    names = [p.name for p in _scenario_folders(root)]
+    raise UsageError(f"unknown scenario {name!r}; choose one of: {', '.join(names)}")
+
+
+def _scenario_folders(root: Path) -> list[Path]:
+    """The folders of `root` that hold a scenario.py, by name; UsageError if it cannot be read."""
     if not root.is_dir():
         raise UsageError(f"no scenario folder at {root}")
-    names = sorted(p.name for p in root.iterdir() if (p / DECLARATION).is_file())
-    raise UsageError(f"unknown scenario {name!r}; choose one of: {', '.join(names)}")
+    try:
+        entries = list(root.iterdir())
+    except PermissionError:  # as non-root: /root, say
+        raise UsageError(f"the scenario folder {root} is not readable by this user") from None
+    return sorted(p for p in entries if _declares(p))
+
+
+def _declares(folder: Path) -> bool:
+    """Whether `folder` holds a scenario.py; a folder we may not look into does not."""
+    try:
+        return (folder / DECLARATION).is_file()
+    except PermissionError:  # as non-root, `--scenarios /` meets /root, say
+        return False

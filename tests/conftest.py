@@ -4,15 +4,18 @@ skip when no engine answers on a developer's machine, and fail in CI (CI=true)."
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
 import pytest
 
-from sandbox import image
+from sandbox import image, provision
 from sandbox.engine import LABEL, Engine
-from sandbox.errors import EngineUnavailable
+from sandbox.errors import EngineUnavailable, ImageError
 from sandbox.inits import INITS, get_init
 from sandbox.matrix import run_matrix
 from sandbox.model import RunResult
@@ -30,19 +33,72 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.docker)
 
 
+# Who the tests that are about running without root run as: uid 65534 (nobody) with no
+# groups when the suite runs as root, else the suite's own user (e.g. CI's, non-root).
+UNPRIVILEGED = 65534 if os.geteuid() == 0 else os.geteuid()
+# A child started as root gives up root itself, in drop(): it cannot be started as uid
+# 65534 outright, because the interpreter may live where only root may read
+# (/root/.pyenv). It imports as root what it needs, then drops for good: real,
+# effective and saved IDs, and no groups.
+_DROP = """\
+import os, sys
+def drop():
+    uid = int(sys.argv.pop(1))
+    if uid != os.geteuid():
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+"""
+
+
+def unprivileged_python(code: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    """`code` in a child Python, run as UNPRIVILEGED from its call of drop() on."""
+    return subprocess.run(
+        [sys.executable, "-c", _DROP + code, str(UNPRIVILEGED), *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd="/",  # somewhere every user may be
+        check=False,
+    )
+
+
 def _unavailable(reason: str) -> NoReturn:
     if IN_CI:
         pytest.fail(f"{reason} (CI=true: integration tests must run, not skip)", pytrace=False)
     pytest.skip(reason)
 
 
+# Debian's name first, then Google's (GitHub's Ubuntu runners have Chrome, not Chromium).
+# Ubuntu's chromium-browser comes last: there it is often only a wrapper asking for a snap.
+CHROMIUMS = ("chromium", "google-chrome", "google-chrome-stable", "chromium-browser")
+
+
+def find_chromium(path: str | None = None) -> Path | None:
+    """The first of CHROMIUMS on PATH (`path`: a PATH of its own), or None."""
+    for name in CHROMIUMS:
+        if found := shutil.which(name, path=path):
+            return Path(found)
+    return None
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    """Debian's chromium, for the tests marked `browser` (skipped without it, except in CI)."""
-    path = Path("/usr/bin/chromium")
-    if not path.exists():
-        _unavailable(f"no {path}: apt-get install chromium")
-    return path
+    """Chromium or Chrome, for the tests marked `browser` (skipped without, except in CI).
+
+    SANDBOX_CHROMIUM names one explicitly; otherwise the first of CHROMIUMS on PATH.
+    """
+    if chosen := os.environ.get("SANDBOX_CHROMIUM"):
+        if not os.access(chosen, os.X_OK) or Path(chosen).is_dir():
+            pytest.fail(f"SANDBOX_CHROMIUM={chosen} is not an executable", pytrace=False)
+        return Path(chosen)
+    found = find_chromium()
+    if found is None:
+        _unavailable(
+            f"none of {', '.join(CHROMIUMS)} on PATH: apt-get install chromium, "
+            "or name one with SANDBOX_CHROMIUM"
+        )
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +106,7 @@ def engine() -> Engine:
     try:
         return Engine.connect()
     except EngineUnavailable as exc:
-        _unavailable(str(exc))
+        _unavailable(str(provision.socket_refused() or exc))  # not in the docker group?
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +115,22 @@ def image_ref(engine: Engine) -> str:
     if engine.image_id(ref) is None:
         _unavailable(f"the engine has no sandbox image {ref}: run `make image`")
     return ref
+
+
+@pytest.fixture(scope="session")
+def offline_build() -> None:
+    """Skips a test of the offline build (mmdebstrap) where this machine cannot make one.
+
+    Not a missing engine: GitHub's Ubuntu runner has neither mmdebstrap (nor root to
+    install it) nor a Debian mirror, and builds from docker/Dockerfile instead. Skipped
+    with the reason, in CI too.
+    """
+    if shutil.which("mmdebstrap") is None and not provision.can_provision():
+        pytest.skip("offline build unavailable: no mmdebstrap, and no root to install it")
+    try:
+        image.host_mirror()
+    except ImageError as exc:
+        pytest.skip(f"offline build unavailable: {exc.message}")
 
 
 def ours(engine: Engine) -> set[str]:

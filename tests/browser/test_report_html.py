@@ -8,7 +8,8 @@ console.error (Runtime.consoleAPICalled), browser-side error such as a failed lo
 (Log.entryAdded) and every request the page makes (Network.requestWillBeSent) arrives
 as an event. test_a_broken_page_is_caught shows each kind is caught.
 
-Skipped without /usr/bin/chromium, except in CI (CI=true), where it fails (conftest.py).
+Chromium or Google Chrome (conftest.py's `chromium` fixture: SANDBOX_CHROMIUM, or the
+first on PATH); skipped without, except in CI (CI=true), where it fails.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def test_a_python_mismatch_is_an_image_error_naming_both(engine: Engine) -> None
 
 @pytest.mark.docker
 @pytest.mark.timeout(600)
-@pytest.mark.usefixtures("no_leftovers")
+@pytest.mark.usefixtures("no_leftovers", "offline_build")
 def test_two_offline_builds_give_the_same_layer(engine: Engine) -> None:
     """The build pins its inputs (suite, SOURCE_DATE_EPOCH): built again, the same files."""
     ref = image.ensure_image(engine, print, python="3.13")
