@@ -11,7 +11,8 @@ exec'd process was PID 6 to 8, measured). 1 to 5 stay as they are. A renamed PID
 was right-aligned in a table column stays right-aligned at the same edge, so a PID of one
 digit in one run and two in the next reads the same. Also masked: a traceback's line
 number (`line #18`: not a PID), and R or D in a `ps -eo` row (running or asleep is a
-matter of microseconds). The golden files are kept beside the scenario, in
+matter of microseconds). A kernel's names for where a process waits (`wchan`) are read as
+the recording kernel's (proctable.KERNEL_WAITS). The golden files are kept beside the scenario, in
 golden/<init>.txt; `make golden` rewrites them.
 """
 
@@ -23,6 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from sandbox.lab import CONTAINER_MARK
+from sandbox.proctable import same_kernel_waits
 from sandbox.scenario import Scenario
 
 PS_AUX_ROW = re.compile(
@@ -51,6 +53,7 @@ def path(scenario: Scenario, init: str) -> Path:
 
 def normalize(transcript: str, masks: Iterable[tuple[str, str]] = ()) -> str:
     """The transcript with everything that changes from run to run masked or renamed."""
+    transcript = same_kernel_waits(transcript)  # first: the scenarios' masks name them
     for pattern, replacement in masks:
         transcript = re.sub(pattern, replacement, transcript, flags=re.MULTILINE)
     lines: list[str] = []

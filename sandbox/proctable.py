@@ -231,6 +231,51 @@ def parse_ps_aux(text: str) -> tuple[bool, tuple[PsRow, ...]]:
 
 PS_WCHAN = "ps -eo pid,ppid,stat,wchan:24,args"  # wchan: where in the kernel each one waits
 
+# The same wait is named differently by other kernels (a function renamed or inlined, a
+# compiler suffix like .isra.0): each is read as the name Linux 6.18 gives it, the kernel
+# the golden transcripts were recorded on. Keyed by the name without its suffixes.
+KERNEL_WAITS = {
+    "futex_wait_queue": "futex_do_wait",  # lock.acquire(): a futex (6.x before 6.16)
+    "futex_wait_queue_me": "futex_do_wait",  # (5.x)
+    "futex_do_wait": "futex_do_wait",
+    "pipe_read": "anon_pipe_read",  # q.get(): a pipe (before 6.16)
+    "pipe_wait": "anon_pipe_read",  # (before 5.9)
+    "anon_pipe_read": "anon_pipe_read",
+    "do_nanosleep": "hrtimer_nanosleep",  # time.sleep()
+    "hrtimer_nanosleep": "hrtimer_nanosleep",
+    "__do_wait": "do_wait",  # join(), a shell's wait
+    "kernel_wait4": "do_wait",
+    "do_wait": "do_wait",
+    "sigsuspend": "sigsuspend.isra.0",  # a shell waiting for its job
+    "do_sigtimedwait": "do_sigtimedwait.isra.0",  # tini waiting for signals
+    "do_sys_pause": "do_sys_pause",  # noreap's pause()
+}
+# A wchan after a `ps` STAT field, and the spaces that pad its column.
+WCHAN_FIELD = re.compile(
+    r"(?m)(?<=[\s])(?P<stat>[RSDZTIXW][sl+<NLn]*\s+)"
+    r"(?P<wchan>[a-z_][a-z0-9_]*)(?P<suffix>(?:\.[a-z]+(?:\.\d+)?)*)(?P<pad> +)"
+)
+
+
+def wait_name(wchan: str) -> str:
+    """The wchan `wchan` as the golden transcripts' kernel names it (unknown ones as they are)."""
+    base = wchan.split(".", 1)[0]
+    return KERNEL_WAITS.get(base, wchan)
+
+
+def same_kernel_waits(text: str) -> str:
+    """`ps` output with each known wchan renamed as wait_name() does, its column kept:
+    a column of a fixed width (wchan:24) keeps its width, the name cut to fit as ps cuts."""
+
+    def rename(field: re.Match[str]) -> str:
+        if field["wchan"] not in KERNEL_WAITS:
+            return field[0]
+        width = len(field["wchan"]) + len(field["suffix"]) + len(field["pad"]) - 1
+        name = wait_name(field["wchan"])[:width] if width > 0 else wait_name(field["wchan"])
+        return f"{field['stat']}{name.ljust(width)} "
+
+    return WCHAN_FIELD.sub(rename, text)
+
 
 @dataclass(frozen=True)
 class WaitRow:
@@ -249,7 +294,8 @@ def parse_ps_wchan(text: str) -> list[WaitRow]:
     for line in text.splitlines():
         fields = line.split(None, 4)
         if len(fields) == 5 and fields[0].isdigit() and fields[1].isdigit():
-            rows.append(WaitRow(int(fields[0]), int(fields[1]), *fields[2:]))
+            pid, ppid, stat, wchan, args = fields
+            rows.append(WaitRow(int(pid), int(ppid), stat, wait_name(wchan), args))
     return rows
 
 

@@ -7,6 +7,8 @@ import pytest
 from sandbox import proctable
 from sandbox.errors import ScenarioError
 from sandbox.model import Process
+from sandbox.proctable import parse_ps_wchan, same_kernel_waits, wait_name
+from sandbox.scenario import SCENARIOS_DIR
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -93,3 +95,53 @@ def test_host_reading_finds_nothing_for_an_unknown_container() -> None:
     assert proctable.read_host("0" * 64) == ()
     assert not proctable.host_can_see("0" * 64, 1)
     assert not proctable.host_can_see("0" * 64, 0)
+
+
+# -- where a process waits, whatever the kernel calls it ---------------------------------
+
+OLDER_KERNEL = """\
+    PID    PPID STAT WCHAN                    COMMAND
+      1       0 Ss   do_sys_pause             /usr/bin/python3 /usr/local/sbin/noreap
+      7       0 Ss   sigsuspend               sh -c 'python3 with_lock.py'
+     13       7 S    __do_wait                python3 with_lock.py
+     14      13 S    do_nanosleep             python3 with_lock.py
+     15      13 S    futex_wait_queue         python3 with_lock.py
+     16      13 S    pipe_read                python3 model.py
+      1 S    do_sigtimedwait      /usr/bin/tini -s -- python3 /opt/sandbox/jobs.py
+"""
+RECORDING_KERNEL = """\
+    PID    PPID STAT WCHAN                    COMMAND
+      1       0 Ss   do_sys_pause             /usr/bin/python3 /usr/local/sbin/noreap
+      7       0 Ss   sigsuspend.isra.0        sh -c 'python3 with_lock.py'
+     13       7 S    do_wait                  python3 with_lock.py
+     14      13 S    hrtimer_nanosleep        python3 with_lock.py
+     15      13 S    futex_do_wait            python3 with_lock.py
+     16      13 S    anon_pipe_read           python3 model.py
+      1 S    do_sigtimedwait.isra /usr/bin/tini -s -- python3 /opt/sandbox/jobs.py
+"""
+
+
+def test_another_kernels_wait_names_read_as_the_recording_kernels() -> None:
+    assert same_kernel_waits(OLDER_KERNEL) == RECORDING_KERNEL
+    assert same_kernel_waits(RECORDING_KERNEL) == RECORDING_KERNEL
+
+
+def test_the_golden_transcripts_already_use_the_recording_kernels_names() -> None:
+    goldens = sorted(SCENARIOS_DIR.glob("*/golden/*.txt"))
+    assert goldens
+    for golden in goldens:
+        text = golden.read_text()
+        assert same_kernel_waits(text) == text, golden
+
+
+def test_parsed_wait_rows_carry_the_recording_kernels_names() -> None:
+    rows = parse_ps_wchan(OLDER_KERNEL)
+    assert [r.wchan for r in rows] == [
+        "do_sys_pause",
+        "sigsuspend.isra.0",
+        "do_wait",
+        "hrtimer_nanosleep",
+        "futex_do_wait",
+        "anon_pipe_read",
+    ]
+    assert wait_name("ep_poll") == "ep_poll"  # one it does not know stays as it is
