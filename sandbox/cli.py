@@ -20,7 +20,7 @@ from typing import NoReturn
 
 from sandbox import bundle, byo, compose, golden, image, matrix, provision, shell, summary
 from sandbox.engine import Engine
-from sandbox.errors import ImageError, SandboxError, UsageError
+from sandbox.errors import EngineUnavailable, ImageError, SandboxError, UsageError
 from sandbox.inits import DEFAULT_INITS, INITS, InitMode, get_init
 from sandbox.junit import render_junit
 from sandbox.model import RunResult
@@ -228,7 +228,10 @@ def _inits(asked: list[str] | None, default: tuple[str, ...]) -> list[InitMode]:
 
 
 def _engine_and_image(python: str) -> tuple[Engine, str]:
-    engine = Engine.connect()
+    try:
+        engine = Engine.connect()
+    except EngineUnavailable as absent:  # a socket that is there but not ours says so
+        raise provision.socket_refused() or absent from None
     ref = image.image_ref(python)
     if engine.image_id(ref) is None:
         build = "make image" if python == image.DEFAULT_PYTHON else f"make image PYTHONS={python}"

@@ -61,10 +61,10 @@ json.dump({
 }, sys.stdout)
 """
 # The CLI's `engine` command.
-ENGINE = """\
+CLI = """\
 from sandbox import cli
 drop()
-sys.exit(cli.main(["engine"]))
+sys.exit(cli.main(sys.argv[1:]))
 """
 
 
@@ -135,14 +135,15 @@ def test_the_host_view_needs_no_root(tmp_path: Path, engine: Engine, image_ref: 
         assert compare(ours, theirs) == []
 
 
+@pytest.mark.parametrize("command", [["engine"], ["run", "zombie"]])
 def test_a_user_outside_the_docker_group_is_told_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:
     monkeypatch.delenv("DOCKER_HOST", raising=False)  # a remote engine's socket is not ours
     if ROOT:  # the real socket, as uid 65534 without groups: the CLI's one line
         if not provision.DOCKER_SOCKET.exists():
             pytest.skip(f"no {provision.DOCKER_SOCKET} on this machine")
-        done = unprivileged_python(ENGINE)
+        done = unprivileged_python(CLI, *command)
         assert done.returncode == 2
         assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
         line = done.stderr
