@@ -21,10 +21,12 @@ from pathlib import Path
 from sandbox.errors import DeclarationError
 from sandbox.image import LATEST
 from sandbox.inits import InitMode
-from sandbox.lab import ENVIRONMENT, HOME, LINE_BUFFER
+from sandbox.lab import ENVIRONMENT, HELPER_DIR, HOME, LINE_BUFFER
 from sandbox.scenario import Scenario
 
 DEMO = "demo.sh"
+# What every demo.sh sources: its say/run/start/upto/during steps.
+DEMO_STEPS = Path(__file__).resolve().parent.parent / "docker" / "demo-steps.sh"
 COMPOSE_FILE = "compose.yaml"
 # Files a scenario's scripts write into the home folder. Such a scenario's folder is not
 # mounted whole (read-only, it could not be written; writable, a run would change the
@@ -95,9 +97,13 @@ def pids_limit(scenario: Scenario) -> int | None:
 
 
 def volumes(scenario: Scenario, root: Path) -> list[str]:
-    """What the service mounts: the line-buffering sitecustomize, and the scenario's files."""
+    """What the service mounts: the line-buffering sitecustomize, the steps every demo.sh
+    sources, and the scenario's files."""
     pythonpath = ENVIRONMENT["PYTHONPATH"]
-    mounts = [f"./{LINE_BUFFER.resolve().relative_to(root)}:{pythonpath}/sitecustomize.py:ro"]
+    mounts = [
+        f"./{LINE_BUFFER.resolve().relative_to(root)}:{pythonpath}/sitecustomize.py:ro",
+        f"./{DEMO_STEPS.resolve().relative_to(root)}:{HELPER_DIR}/{DEMO_STEPS.name}:ro",
+    ]
     folder = f"./{scenario.directory.resolve().relative_to(root)}"
     written = WRITES.get(scenario.name, ())
     if not written:

@@ -3,20 +3,7 @@
 # `docker compose run --rm start-methods-noreap` runs it under a PID 1 that never reaps (or
 # -tini, -none, ...: compose.yaml). The controller (`make start-methods`) takes the same steps
 # and checks what they show. Each command is shown after `$ `, then run.
-exec 2>&1  # one stream: what goes to stderr lands in order, with -T (no terminal) too
-say() { printf '\n# %s\n' "$*"; }              # a comment, like the seed's own
-run() { printf '$ %s\n' "$*"; eval "$*"; }      # a command: shown as typed, then run
-start() { printf '$ %s &\n' "$*"; eval "$* &"; echo "[1] $!"; }  # a job in the background
-# Waits look every 0.1 s, SECONDS*10 times at most. (Not `timeout`: what it kills leaves
-# orphans, which a PID 1 that never reaps would keep as zombies beside the demo's own.)
-upto() {  # upto SECONDS CONDITION: until it holds; the demo fails if it never does
-  looks=$(($1 * 10))
-  until eval "$2"; do
-    looks=$((looks - 1))
-    [ "$looks" -gt 0 ] || { echo "demo.sh: not within $1 s: $2" >&2; exit 1; }
-    sleep 0.1
-  done
-}
+. /opt/sandbox/demo-steps.sh  # say, run, start, upto, during (docker/demo-steps.sh)
 # Each script's output goes to a file: the child's `子 <pid> <ppid>` line, its last act,
 # is what is waited for.
 show() {  # show SCRIPT: run it until its child has printed and exited, look, kill it

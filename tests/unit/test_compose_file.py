@@ -107,12 +107,15 @@ def test_mounts_exist_and_a_file_the_scenario_writes_is_left_out() -> None:
             source = ROOT / volume.split(":")[0]
             assert source.exists(), f"{name}: {volume}"
     ticket = services()["ticket-race-noreap"]["volumes"]
-    assert [v.split(":")[1] for v in ticket[1:]] == [
+    assert [v.split(":")[1] for v in ticket[2:]] == [
         "/root/demo.sh",
         "/root/no_lock.py",
         "/root/with_lock.py",
     ]
-    assert services()["zombie-tini"]["volumes"][1] == "./scenarios/zombie:/root:ro"
+    assert services()["zombie-tini"]["volumes"][1:] == [
+        "./docker/demo-steps.sh:/opt/sandbox/demo-steps.sh:ro",  # what every demo.sh sources
+        "./scenarios/zombie:/root:ro",
+    ]
 
 
 def test_every_scenario_has_an_executable_demo() -> None:
@@ -121,6 +124,7 @@ def test_every_scenario_has_an_executable_demo() -> None:
         assert demo.is_file() and os.access(demo, os.X_OK), demo
         text = demo.read_text(encoding="utf-8")
         assert text.startswith("#!/bin/sh\n"), demo
+        assert "\n. /opt/sandbox/demo-steps.sh " in text, f"{demo}: the shared steps"
         assert "timeout " not in text, f"{demo}: `timeout` orphans what it kills"
         assert text.rstrip().endswith("exit 0  # it got to the end (a wait that gave up exits 1)")
 
