@@ -308,13 +308,6 @@ def build_parser() -> argparse.ArgumentParser:
     grid.add_argument(
         "-j", "--jobs", type=int, default=os.cpu_count() or 1, help="runs at once (default: cores)"
     )
-    grid.add_argument(
-        "--python",
-        action="append",
-        choices=list(image.PYTHONS),
-        metavar="VERSION",
-        help=f"repeatable: {', '.join(image.PYTHONS)} (default: {image.DEFAULT_PYTHON})",
-    )
     grid.add_argument("--out", type=Path, metavar="DIR", help="where the reports go")
     grid.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here (for CI)")
     grid.add_argument("--results", type=Path, default=Path("results"), metavar="DIR")
@@ -329,15 +322,16 @@ def build_parser() -> argparse.ArgumentParser:
     pack = commands.add_parser(
         "bundle", help="one archive for a machine with Docker but no network (images, wheels)"
     )
-    pack.add_argument(
-        "--python",
-        action="append",
-        choices=list(image.PYTHONS),
-        metavar="VERSION",
-        help=f"repeatable: {', '.join(image.PYTHONS)} (default: {image.DEFAULT_PYTHON})",
-    )
     pack.add_argument("--out", type=Path, default=bundle.ARCHIVE, metavar="FILE")
     pack.set_defaults(func=cmd_bundle)
+    for sub in (grid, pack):
+        sub.add_argument(
+            "--python",
+            action="append",
+            choices=list(image.PYTHONS),
+            metavar="VERSION",
+            help=f"repeatable: {', '.join(image.PYTHONS)} (default: {image.DEFAULT_PYTHON})",
+        )
 
     load = commands.add_parser("load", help="load a bundle's images into the engine, checked")
     load.add_argument(
