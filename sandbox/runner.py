@@ -122,7 +122,9 @@ def sweep(engine: Engine, run_id: str) -> None:
 
 @contextlib.contextmanager
 def signals_ignored() -> Iterator[None]:
-    """Ignore SIGINT and SIGTERM for the block, so that a second Ctrl-C cannot cut cleanup short.
+    """Ignore SIGINT, SIGTERM and SIGHUP for the block, so that a second one cannot cut
+    cleanup short (a closed terminal sends SIGHUP more than once: at the hang-up, and from
+    whoever closes it).
 
     Handlers, not a signal mask: a mask holds signals for the main thread only, and the
     kernel would hand them to another thread (a job's reader), whose Python handler still
@@ -131,7 +133,8 @@ def signals_ignored() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stops = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in stops}
     try:
         yield
     finally:

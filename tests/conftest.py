@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -25,6 +26,14 @@ from sandbox.scenario import Scenario, find
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 os.environ["SANDBOX_SESSION"] = SESSION  # the CLI runs the tests start join this session
 INTEGRATION = Path(__file__).parent / "integration"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C must reach the controllers the tests interrupt. A job a non-interactive shell
+    starts in the background (`cmd &`, as some CI launchers do) inherits SIGINT ignored, and
+    so would every process the tests start: give it back its default."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
