@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sandbox.errors import UsageError
 from sandbox.inits import INITS, REAP_WINDOW_S
-from sandbox.lab import Box, Lab, Table
+from sandbox.lab import OUTPUT_LIMIT, Box, Lab, Table
 from sandbox.model import Expectation
 from sandbox.proctable import zombies
 from sandbox.scenario import Scenario
@@ -35,8 +35,11 @@ Your script ran in a fresh container, started at a shell like the tutorial's scr
 The controller sampled the process table every {every:g} s until the script ended:
   - peak_zombies: the most zombies present at once;
   - adopted_by_pid1: processes that were handed to PID 1 (their parent ended first);
-  - zombies_left: zombies still there {settle:g} s after the script ended — under noreap
-    every orphan that exited stays, under tini none should.
+  - zombies_left: zombies still there once what the script left running has had {settle:g} s
+    to end, and PID 1 {settle:g} s more to reap — under noreap every orphan that exited
+    stays, under tini none should;
+  - left_running: what the script left behind that was still running then.
+Output past {limit} characters is read and not kept (output_truncated_chars says how much).
 The timeline (result.json) has the counts at every sample."""
 
 
@@ -52,7 +55,9 @@ def scenario_for(path: Path, timeout_s: float | None = None) -> Scenario:
         name=path.name,
         title=f"bring your own: {path}",
         summary=f"your script {path}, watched",
-        explanation=EXPLANATION.format(every=SAMPLE_EVERY_S, settle=REAP_WINDOW_S),
+        explanation=EXPLANATION.format(
+            every=SAMPLE_EVERY_S, settle=REAP_WINDOW_S, limit=OUTPUT_LIMIT
+        ),
         expectations=(
             Expectation(
                 "ends-by-itself",
@@ -124,17 +129,26 @@ def _watch(lab: Lab, command: str) -> None:
             raise lab.gave_up(f"`{command}` to end", lab.bound_s, 0.0, exc.last) from None
         status = job.wait()
         lab.check("ends-by-itself", True, f"it exited {status} after {lab.elapsed():.1f} s")
-        left = _zombies_after_settling(box)
+        left, running = _after_settling(box, before)
         box.capture("after the script ended", "ps aux | grep Z", "ps -eo pid,ppid,stat,args")
         lab.fact("exit_code", status)
         lab.fact("peak_zombies", peak)
         lab.fact("adopted_by_pid1", len(adopted))
         lab.fact("zombies_left", len(left))
         lab.fact("zombies_left_with_ppid_1", sum(1 for z in left if z.ppid == 1))
+        lab.fact("left_running", running)
         lab.fact("samples", len(lab.timeline))
+        if job.dropped:
+            lab.fact("output_truncated_chars", job.dropped)
 
 
-def _zombies_after_settling(box: Box) -> Table:
-    """The zombies still there once PID 1 has had REAP_WINDOW_S to reap what it will."""
+def _after_settling(box: Box, before: set[int]) -> tuple[Table, int]:
+    """(the zombies left, how many processes of the script's still run), once what the
+    script left running has had REAP_WINDOW_S to end, and PID 1 REAP_WINDOW_S to reap."""
+
+    def running(table: Table) -> list[int]:
+        return [p.pid for p in table if p.pid not in before and p.state != "Z"]
+
+    box.stays("what the script left running to end", lambda t: bool(running(t)), REAP_WINDOW_S)
     _, _, last = box.stays("zombies to be reaped", lambda t: bool(zombies(t)), REAP_WINDOW_S)
-    return zombies(last)
+    return zombies(last), len(running(last))

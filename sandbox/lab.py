@@ -43,6 +43,9 @@ ENVIRONMENT = {
     "COLUMNS": "160",
 }
 DEFAULT_WAIT_S = 10.0
+# What a job's output may add to the transcript (characters): a script printing without
+# end must not fill the controller's memory and the results. The rest is read and counted.
+OUTPUT_LIMIT = 1 << 20
 CONTAINER_MARK = "# ── a fresh container"  # begins each container's part of a transcript
 GREPS_PS = re.compile(r"^ps aux\s*\|\s*grep ")  # `ps aux | grep X`: grep lists itself
 
@@ -285,6 +288,8 @@ class Job:
         self._status = status  # the exit status, once the output stream has ended
         self._stream = stream
         self._output: list[str] = []
+        self._kept = 0  # characters of output kept, at most OUTPUT_LIMIT
+        self.dropped = 0  # characters read past OUTPUT_LIMIT, not kept
         self._pid: int | None = None
         self._ended = False  # the output stream closed: the job's shell is gone
         self._changed = threading.Condition()
@@ -373,6 +378,13 @@ class Job:
                     with self._changed:
                         self._pid = int(announced.group(1))
                         self._changed.notify_all()
+                room = OUTPUT_LIMIT - self._kept
+                if len(text) > room:
+                    self.dropped += len(text) - room
+                    text = text[:room]
+                if not text:
+                    continue  # past the limit: read on, so the job is never blocked
+                self._kept += len(text)
                 # Into the transcript first: whoever waits for this output acts next, and
                 # what it types must come after the output in the transcript.
                 self._write(text)
@@ -382,7 +394,13 @@ class Job:
         except BaseException as exc:  # the box was removed under us, or the engine left
             self._error = exc
         finally:
-            self._write(decoder.decode(b"", final=True))
+            if self.dropped:
+                self._write(
+                    f"\n[output truncated: {self.dropped} more characters of `{self.command}` "
+                    f"were read and not kept, after the first {OUTPUT_LIMIT}]\n"
+                )
+            else:
+                self._write(decoder.decode(b"", final=True))
             with self._changed:
                 self._ended = True
                 self._changed.notify_all()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from sandbox.lab import OUTPUT_LIMIT
 
 ORPHANS = """\
 #!/bin/sh
@@ -80,3 +83,35 @@ def test_a_script_with_a_shebang_and_no_suffix_runs(tmp_path: Path) -> None:
     done, result = run(script, "--init", "noreap")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "hello from ./hello" in result["transcript"]
+
+
+def test_megabytes_of_output_are_kept_to_the_limit_and_said_so(tmp_path: Path) -> None:
+    script = tmp_path / "loud.sh"
+    script.write_text("#!/bin/sh\nhead -c 8000000 /dev/zero | tr '\\0' x\necho\necho the end\n")
+    done, result = run(script, "--init", "tini")
+    assert done.returncode == 0, done.stderr
+    transcript = result["transcript"]
+    assert max(map(len, re.findall("x+", transcript))) == OUTPUT_LIMIT  # kept, and no more
+    dropped = 8_000_000 + len("\nthe end\n") - OUTPUT_LIMIT
+    assert result["facts"]["output_truncated_chars"] == dropped
+    assert f"[output truncated: {dropped} more characters of `sh loud.sh`" in transcript
+    assert "the end" not in transcript and result["exit_code"] == 0
+
+
+def test_a_script_that_closes_its_output_still_ends_and_is_reported(tmp_path: Path) -> None:
+    # ... and leaves an orphan still running at its end: counted once it has exited.
+    script = tmp_path / "quiet.sh"
+    script.write_text("#!/bin/sh\necho before\nexec >&- 2>&-\n(sleep 0.5 &)\n")
+    done, result = run(script, "--init", "noreap")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "before" in result["transcript"] and result["exit_code"] == 0
+    facts = result["facts"]
+    assert (facts["zombies_left_with_ppid_1"], facts["left_running"]) == (1, 0)
+
+
+def test_an_orphan_that_outlives_the_watch_is_counted_as_left_running(tmp_path: Path) -> None:
+    script = tmp_path / "daemon.sh"
+    script.write_text("#!/bin/sh\n(sleep 600 &)\necho started\n")
+    done, result = run(script, "--init", "tini")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (result["facts"]["left_running"], result["facts"]["zombies_left"]) == (1, 0)
