@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from sandbox import proctable
+from sandbox.confine import Limits, resolve
 from sandbox.engine import LABEL, Engine
 from sandbox.errors import ConditionTimeout, EngineUnavailable, SandboxError
 from sandbox.inits import InitMode
@@ -42,6 +43,7 @@ def run_scenario(
     *,
     timeout_s: float | None = None,
     python: str = "",
+    limits: Limits | None = None,
 ) -> RunResult:
     """Run `scenario` under `init` in fresh containers; every container is removed after.
 
@@ -52,7 +54,16 @@ def run_scenario(
         return replace(not_applicable(scenario, init, image), python=python)
     bound = timeout_s if timeout_s is not None else scenario.timeout_s
     labels = labels_for(scenario, init)
-    lab = Lab(engine, image, init, scenario.files(), labels=labels, bound_s=bound)
+    lab = Lab(
+        engine,
+        image,
+        init,
+        scenario.files(),
+        labels=labels,
+        bound_s=bound,
+        limits=resolve(limits, scenario.limits),  # the command line's, the scenario's, defaults
+        writes=scenario.writes,
+    )
     error = None
     try:
         scenario.drive(lab)
