@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from sandbox.engine import LABEL, Engine
 from sandbox.errors import EngineUnavailable
 from sandbox.inits import get_init
 from sandbox.lab import HELPER_DIR, Box, Lab
+from sandbox.runner import WATCHDOG_GRACE_S, run_scenario
+from sandbox.scenario import Scenario
 
 pytestmark = pytest.mark.usefixtures("image_ref", "no_leftovers")
 
@@ -161,3 +164,27 @@ def test_the_command_line_limits_reach_a_bring_your_own_run(tmp_path: Path) -> N
     transcript = json.loads(out.read_text())["transcript"]
     assert "pids.max 77\n" in transcript
     assert f"memory {96 << 20}\n" in transcript
+
+
+def test_every_run_ends_at_its_wall_clock_bound(engine: Engine, image_ref: str) -> None:
+    def drive(lab: Lab) -> None:  # a typed command that never ends: no wait bounds it
+        with lab.box() as box:
+            box.type("sleep 600")
+
+    stuck = Scenario(
+        name="stuck",
+        title="t",
+        summary="s",
+        explanation="e",
+        expectations=(),
+        drive=drive,
+        timeout_s=1.0,
+        directory=Path(__file__).parent,
+        only=(Path(__file__).name,),
+    )
+    started = time.monotonic()
+    result = run_scenario(engine, image_ref, stuck, get_init("tini"))
+    took = time.monotonic() - started
+    assert result.error is not None and "wall-clock bound (1 s, +5 s)" in result.error
+    assert not result.ok
+    assert 1.0 + WATCHDOG_GRACE_S <= took < 1.0 + WATCHDOG_GRACE_S + 10, took
