@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import weakref
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,6 +138,9 @@ class Staging:
     def __init__(self, files: Mapping[str, bytes], writable: Collection[str] = ()) -> None:
         self._folder = Path(tempfile.mkdtemp(prefix="process-sandbox-files-"))
         self._folder.chmod(0o755)
+        # Removed on close, or at the latest when the controller exits: a part of
+        # lab.parallel may still be inside its box when an interrupted run returns.
+        self._removal = weakref.finalize(self, shutil.rmtree, str(self._folder), True)
         self.mounts: dict[str, str] = {}
         self.writable: dict[str, str] = {}
         for index, (target, content) in enumerate(sorted(files.items())):
@@ -153,7 +157,7 @@ class Staging:
         return Confinement(limits, self.mounts, self.writable)
 
     def close(self) -> None:
-        shutil.rmtree(self._folder, ignore_errors=True)
+        self._removal()
 
     def __enter__(self) -> Staging:
         return self

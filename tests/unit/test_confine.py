@@ -4,6 +4,8 @@ defaults; the files staged for a box's read-only (and few writable) mounts."""
 from __future__ import annotations
 
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,18 @@ def test_a_scenario_may_write_only_files_of_its_folder(tmp_path: Path) -> None:
     said = r"writes: 'other\.txt' must be a file of its folder"
     with pytest.raises(DeclarationError, match=said):
         load(tmp_path)
+
+
+def test_a_staging_left_open_is_removed_when_the_controller_exits() -> None:
+    # As when a part of lab.parallel is still inside its box as an interrupted run returns.
+    code = (
+        "import threading, time\n"
+        "from sandbox.confine import Staging\n"
+        "staged = Staging({'/root/a.py': b'x'})\n"
+        "print(staged.mounts['/root/a.py'], flush=True)\n"
+        "threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    source = Path(done.stdout.strip())
+    assert source.name == "0-a.py" and not source.parent.exists()
