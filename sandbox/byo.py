@@ -1,7 +1,7 @@
 """Bring your own script: any Python or shell script, run and watched like a scenario.
 
-The script is copied into a fresh box's home folder and started at a shell, as the
-scenarios are. Knowing nothing of what it does, the controller samples the process table
+The script is mounted, read-only, into a fresh box's home folder and started at a shell,
+as the scenarios are. Knowing nothing of what it does, the controller samples the process table
 until the script ends (or its time runs out) and reports what it saw: the most zombies
 at once, the orphans PID 1 adopted, the zombies left behind, the exit code.
 """
@@ -96,7 +96,7 @@ def _command_for(path: Path) -> str:
     if path.suffix in INTERPRETERS:
         return f"{INTERPRETERS[path.suffix]} {name}"
     if head.startswith(b"#!"):
-        return f"./{name}"  # copied in with mode 755 (see Engine.put_files)
+        return f"./{name}"  # mounted with mode 755 (see confine.Staging)
     raise UsageError(
         f"cannot tell how to run {path}: name it .py or .sh, or begin it with a #! line"
     )

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from sandbox import bundle, byo, compose, golden, image, matrix, provision, shell, summary
+from sandbox.confine import DEFAULT_LIMITS, Limits, parse_memory, parse_pids, show_memory
 from sandbox.engine import Engine
 from sandbox.errors import EngineUnavailable, ImageError, SandboxError, UsageError
 from sandbox.inits import DEFAULT_INITS, INITS, InitMode, get_init
@@ -75,11 +76,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         scenario = find(args.scenario, args.scenarios)
     inits = _inits(args.init, DEFAULT_INITS)
+    limits = confinement_limits(args)
     engine, ref = _engine_and_image(args.python)
     results = []
     for init in inits:
         result = run_scenario(
-            engine, ref, scenario, init, timeout_s=args.timeout, python=args.python
+            engine, ref, scenario, init, timeout_s=args.timeout, python=args.python, limits=limits
         )
         report = render_run(result, scenario)
         print(report)
@@ -140,6 +142,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     inits = _inits(args.init, tuple(INITS))
     if args.jobs < 1:
         raise UsageError(f"-j must be at least 1, not {args.jobs}")
+    limits = confinement_limits(args)
     pythons = list(dict.fromkeys(args.python or [image.DEFAULT_PYTHON]))
     images = {python: _engine_and_image(python)[1] for python in pythons}
     started = time.monotonic()
@@ -161,7 +164,9 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         if not result.ok:  # which scenario, which mode, which check, and the transcript
             print(render_run(result, find(result.scenario, args.scenarios)), file=sys.stderr)
 
-    results = matrix.run_matrix(scenarios, inits, images, jobs=args.jobs, progress=progress)
+    results = matrix.run_matrix(
+        scenarios, inits, images, jobs=args.jobs, progress=progress, limits=limits
+    )
     names = summary.columns(results)
     folder = args.out or matrix.default_folder(args.results)
     matrix.write_reports(results, names, folder)
@@ -347,6 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     composer.set_defaults(func=cmd_compose)
 
+    add_limit_options(run, grid)
     for sub in (listing, run, prompt, rewrite, grid):
         sub.add_argument(
             "--scenarios",
@@ -384,3 +390,28 @@ def main(argv: list[str] | None = None) -> int:
     except _Terminated as exc:
         print("sandbox: terminated; its containers were removed", file=sys.stderr)
         return 128 + exc.signum
+
+
+def add_limit_options(*subs: argparse.ArgumentParser) -> None:
+    """--memory and --pids-limit: every box's limits, over the scenario's and the defaults."""
+    for sub in subs:
+        sub.add_argument(
+            "--memory",
+            metavar="SIZE",
+            help="each container's memory limit, no swap beyond it, e.g. 256m or 1g "
+            f"(default: the scenario's, else {show_memory(DEFAULT_LIMITS.memory or 0)})",
+        )
+        sub.add_argument(
+            "--pids-limit",
+            metavar="N",
+            help="each container's pids limit (default: the scenario's, "
+            f"else {DEFAULT_LIMITS.pids}); a scenario's own, part of what it shows, stays",
+        )
+
+
+def confinement_limits(args: argparse.Namespace) -> Limits:
+    """The limits --memory and --pids-limit ask for (None where not given); UsageError if bad."""
+    return Limits(
+        parse_memory(args.memory) if args.memory is not None else None,
+        parse_pids(args.pids_limit) if args.pids_limit is not None else None,
+    )

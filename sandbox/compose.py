@@ -2,12 +2,13 @@
 
 A service `<scenario>-<mode>` per mode the scenario runs under (`Scenario.modes()`) runs
 the scenario folder's demo.sh (the seed's steps, typed as a learner would) in the sandbox
-image, isolated as the controller's containers are: no network, the same environment and
-line-buffered prints, the same pids limit. Its PID 1 is built from the mode's InitMode,
-with demo.sh as the workload where the controller's containers have `sleep infinity` or
-its job server. Each service is in a profile named after its scenario, so `docker compose
-up` starts none of them. The text is written by hand (no YAML library at run time) and is
-the same for the same catalogue, so compose.yaml can be checked for being up to date.
+image, isolated as the controller's containers are: the same environment, line-buffered
+prints, confinement (no network, no capabilities, a read-only root) and limits. Its PID 1
+is built from the mode's InitMode, with demo.sh as the workload where the controller's
+containers have `sleep infinity` or its job server. Each service is in a profile named
+after its scenario, so `docker compose up` starts none of them. The text is written by
+hand (no YAML library at run time) and is the same for the same catalogue, so
+compose.yaml can be checked for being up to date.
 """
 
 from __future__ import annotations
@@ -18,6 +19,16 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from sandbox.confine import (
+    CAP_ADD,
+    CAP_DROP,
+    DEFAULT_LIMITS,
+    SECURITY_OPT,
+    TMPFS,
+    Limits,
+    resolve,
+    show_memory,
+)
 from sandbox.errors import DeclarationError
 from sandbox.image import LATEST
 from sandbox.inits import InitMode
@@ -28,10 +39,6 @@ DEMO = "demo.sh"
 # What every demo.sh sources: its say/run/start/upto/during steps.
 DEMO_STEPS = Path(__file__).resolve().parent.parent / "docker" / "demo-steps.sh"
 COMPOSE_FILE = "compose.yaml"
-# Files a scenario's scripts write into the home folder. Such a scenario's folder is not
-# mounted whole (read-only, it could not be written; writable, a run would change the
-# checked-in file): its other files are mounted one by one, and demo.sh makes these.
-WRITES: Mapping[str, tuple[str, ...]] = {"ticket-race": ("db.txt",)}
 
 HEADER = """\
 # Written by `python -m sandbox compose` from scenarios/ and sandbox/inits.py: do not edit.
@@ -43,7 +50,9 @@ HEADER = """\
 # each runs the scenario's demo.sh, the seed's steps as a learner types them, and ends by
 # itself. Each is in its scenario's profile, so `docker compose up` starts none of them
 # and `docker compose --profile zombie up` the zombie's. Same image, environment and
-# isolation as the controller's containers: no network, nothing pulled. One difference:
+# confinement as the controller's containers (sandbox/confine.py): no network, no
+# capabilities, no-new-privileges, a read-only root with tmpfs at /root, /tmp and /run, the
+# scenario's files mounted read-only, memory and pids limits; nothing pulled. One difference:
 # under `-none` (Docker's default, the command is PID 1) demo.sh's shell is PID 1, not the
 # seed's script, and a shell reaps any child, adopted orphans too, when it waits for a job.
 """
@@ -89,11 +98,23 @@ def pid1(mode: InitMode, workload: str) -> tuple[bool, tuple[str, ...]]:
     return mode.docker_init, command
 
 
-def pids_limit(scenario: Scenario) -> int | None:
-    """The `--pids-limit` the scenario's boxes get: its scenario.py's PIDS_LIMIT, if any."""
+def limits(scenario: Scenario) -> Limits:
+    """The limits the scenario's boxes get: its scenario.py's PIDS_LIMIT (the one its demo
+    shows, pid-exhaustion's), else its `limits`, over the defaults."""
     module = sys.modules.get(scenario.drive.__module__)
     value = getattr(module, "PIDS_LIMIT", None)
-    return value if isinstance(value, int) else None
+    return resolve(Limits(pids=value if isinstance(value, int) else None), scenario.limits)
+
+
+def confinement(limits: Limits) -> list[str]:
+    """The lines of a service (or anchor) confining it as Engine.create does, `limits` given."""
+    lines = []
+    if limits.memory is not None:
+        memory = scalar(show_memory(limits.memory))
+        lines += [f"  mem_limit: {memory}", f"  memswap_limit: {memory}  # no swap beyond it"]
+    if limits.pids is not None:
+        lines.append(f"  pids_limit: {limits.pids}")
+    return lines
 
 
 def volumes(scenario: Scenario, root: Path) -> list[str]:
@@ -104,11 +125,11 @@ def volumes(scenario: Scenario, root: Path) -> list[str]:
         f"./{LINE_BUFFER.resolve().relative_to(root)}:{pythonpath}/sitecustomize.py:ro",
         f"./{DEMO_STEPS.resolve().relative_to(root)}:{HELPER_DIR}/{DEMO_STEPS.name}:ro",
     ]
+    # One by one, over the writable tmpfs home (read-only, the folder could not be written;
+    # writable, a run would change the checked-in files): what the scenario writes
+    # (`Scenario.writes`) is left out, and demo.sh makes it.
     folder = f"./{scenario.directory.resolve().relative_to(root)}"
-    written = WRITES.get(scenario.name, ())
-    if not written:
-        return [*mounts, f"{folder}:{HOME}:ro"]
-    kept = sorted(set(scenario.files()) - set(written))
+    kept = sorted(set(scenario.files()) - set(scenario.writes))
     return mounts + [f"{folder}/{name}:{HOME}/{name}:ro" for name in kept]
 
 
@@ -124,6 +145,14 @@ def render(scenarios: Iterable[Scenario], inits: Mapping[str, InitMode], root: P
         f"  image: {scalar(LATEST)}",
         "  pull_policy: never  # the image is built here (make image), never pulled",
         "  network_mode: none",
+        "  # Confined as the controller's containers are (sandbox/confine.py).",
+        f"  cap_drop: {flow(CAP_DROP)}",
+        *([f"  cap_add: {flow(CAP_ADD)}"] if CAP_ADD else []),
+        f"  security_opt: {flow(SECURITY_OPT)}",
+        "  read_only: true",
+        "  tmpfs:",
+        *(f"    - {scalar(f'{path}:{options}')}" for path, options in TMPFS.items()),
+        *confinement(DEFAULT_LIMITS),
         f"  working_dir: {scalar(HOME)}",
         "  environment:  # as the controller's containers have it (sandbox/lab.py)",
         *(f"    {key}: {scalar(value)}" for key, value in ENVIRONMENT.items()),
@@ -141,8 +170,12 @@ def render(scenarios: Iterable[Scenario], inits: Mapping[str, InitMode], root: P
             "  <<: *sandbox",
             f"  profiles: {flow([scenario.name])}",
         ]
-        if (limit := pids_limit(scenario)) is not None:
-            lines.append(f"  pids_limit: {limit}  # as the controller's boxes have it")
+        own = limits(scenario)
+        differs = Limits(  # from the anchor's defaults, as the controller's boxes have it
+            own.memory if own.memory != DEFAULT_LIMITS.memory else None,
+            own.pids if own.pids != DEFAULT_LIMITS.pids else None,
+        )
+        lines += confinement(differs)
         lines += ["  volumes:", *(f"    - {scalar(v)}" for v in volumes(scenario, root)), ""]
         for name, mode in inits.items():
             if name not in scenario.modes():

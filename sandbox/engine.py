@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import tarfile
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,8 @@ import docker.errors
 import requests.exceptions
 
 import docker
+from sandbox import confine
+from sandbox.confine import Confinement
 from sandbox.errors import EngineError, EngineUnavailable, ImageError
 from sandbox.waiting import Timeout, wait_until
 
@@ -198,45 +199,60 @@ class Engine:
         *,
         working_dir: str = "/",
         environment: Mapping[str, str] | None = None,
-        pids_limit: int | None = None,
+        confinement: Confinement | None = None,
         docker_init: bool = False,
     ) -> str:
-        """A new, stopped container with no network. Returns its ID.
+        """A new, stopped container, confined as sandbox/confine.py says. Returns its ID.
 
         `docker_init`: Docker's own init runs as PID 1 and starts `command` (`--init`).
         """
         if self.image_id(image) is None:  # containers.create would otherwise try to pull
             raise ImageError(f"the engine has no image {image}", "run `make image`")
+        confinement = confinement or Confinement()  # every container is confined
+        limits = confinement.limits
+        mounts = [
+            docker.types.Mount(target, source, type="bind", read_only=True)
+            for target, source in confinement.files.items()
+        ] + [
+            docker.types.Mount(target, source, type="bind", read_only=False)
+            for target, source in confinement.writable.items()
+        ]
         with _translated(f"creating a container from {image}"):
-            container = self._client.containers.create(
-                image,
-                command=command,
-                labels=dict(labels),
-                network_mode="none",
-                working_dir=working_dir,
-                environment=dict(environment or {}),
-                pids_limit=pids_limit,
-                init=docker_init or None,
-                detach=True,
-            )
+            try:
+                container = self._client.containers.create(
+                    image,
+                    command=command,
+                    labels=dict(labels),
+                    network_mode=confine.NETWORK,
+                    cap_drop=list(confine.CAP_DROP),
+                    cap_add=list(confine.CAP_ADD) or None,
+                    security_opt=list(confine.SECURITY_OPT),
+                    read_only=True,
+                    tmpfs=dict(confine.TMPFS),
+                    mounts=mounts,
+                    mem_limit=limits.memory,
+                    memswap_limit=limits.memory,  # no swap beyond the memory limit
+                    pids_limit=limits.pids,
+                    working_dir=working_dir,
+                    environment=dict(environment or {}),
+                    init=docker_init or None,
+                    detach=True,
+                )
+            except docker.errors.APIError as exc:
+                if "bind source path does not exist" in str(exc.explanation or exc):
+                    raise EngineUnavailable(
+                        f"the engine at {self.endpoint} cannot see this machine's files, and "
+                        "the scenario's files are mounted from here, read-only",
+                        "run on the machine the engine runs on (unset DOCKER_HOST)",
+                    ) from exc
+                raise
         return str(container.id)
 
-    def put_files(self, container_id: str, directory: str, files: Mapping[str, bytes]) -> None:
-        """Copy `files` (relative path -> content) into `directory` of a container.
-
-        Missing folders on the way are created (0755); existing ones are left as they are.
-        """
-        now = int(time.time())
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w") as tar:
-            for name, content in files.items():
-                info = tarfile.TarInfo(name)
-                info.size = len(content)
-                info.mode = 0o755 if content.startswith(b"#!") else 0o644
-                info.mtime = now
-                tar.addfile(info, io.BytesIO(content))
-        with _translated(f"copying files into {container_id[:12]}"):
-            self._api.put_archive(container_id, directory, buffer.getvalue())
+    def confinement(self, container_id: str) -> Mapping[str, Any]:
+        """What `docker inspect` says confines the container: its HostConfig and Mounts."""
+        with _translated(f"inspecting container {container_id[:12]}"):
+            found = self._api.inspect_container(container_id)
+        return {"HostConfig": dict(found["HostConfig"]), "Mounts": list(found["Mounts"])}
 
     def start(self, container_id: str) -> None:
         with _translated(f"starting container {container_id[:12]}"):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from sandbox import proctable
+from sandbox.confine import DEFAULT_LIMITS, Limits, Staging
 from sandbox.engine import Engine, ExecResult
 from sandbox.errors import ConditionTimeout, SandboxError, ScenarioError
 from sandbox.inits import JOBS_SERVER, PID1_QUEUE, InitMode
@@ -68,8 +69,12 @@ class Lab:
         *,
         labels: Mapping[str, str],
         bound_s: float,
+        limits: Limits = DEFAULT_LIMITS,
+        writes: tuple[str, ...] = (),
     ) -> None:
         self.engine = engine
+        self.limits = limits  # each box's memory and pids limits (sandbox/confine.py)
+        self.writes = writes  # files of `files` the scenario's scripts write
         self.image = image
         self.init = init
         self.files = dict(files)
@@ -100,29 +105,32 @@ class Lab:
 
     @contextlib.contextmanager
     def box(self, *, pids_limit: int | None = None) -> Iterator[Box]:
-        """A fresh container under this run's PID 1, removed afterwards whatever happens."""
+        """A fresh container under this run's PID 1, removed afterwards whatever happens.
+
+        Confined (sandbox/confine.py) with the run's limits; `pids_limit` is the scenario's
+        own, part of what it shows (pid-exhaustion), and wins over them.
+        """
         if self._cancelled.is_set():
             raise ScenarioError("the run was stopped; no new container is started")
+        writable = {f"{HOME}/{name}" for name in self.writes}
+        with Staging(self._payload(), writable) as staged, self._box(staged, pids_limit) as box:
+            yield box
+
+    @contextlib.contextmanager
+    def _box(self, staged: Staging, pids_limit: int | None) -> Iterator[Box]:
         container_id = self.engine.create(
             self.image,
             list(self.init.command),
             self.labels,
             working_dir=HOME,
             environment=ENVIRONMENT,
-            pids_limit=pids_limit,
+            confinement=staged.confinement(Limits(pids=pids_limit).over(self.limits)),
             docker_init=self.init.docker_init,
         )
         box: Box | None = None
         self.write(f"\n{CONTAINER_MARK} (PID 1: {self.init.shown})\n")
         try:
-            if self.init.jobs == "server":  # the job server is one of the files
-                self.engine.put_files(container_id, "/", self._payload())
-                self.engine.start(container_id)
-            else:
-                # Into the running container: its root filesystem is mounted already, so
-                # one copy costs a fraction of one into a created one.
-                self.engine.start(container_id)
-                self.engine.put_files(container_id, "/", self._payload())
+            self.engine.start(container_id)
             init_host_pid = int(self.engine.state(container_id).get("Pid") or 0)
             host = proctable.host_can_see(container_id, init_host_pid)
             if not self.host_view:
@@ -157,14 +165,14 @@ class Lab:
                 box.close()
 
     def _payload(self) -> dict[str, bytes]:
-        """The scenario's files in the home folder, the probe in /opt/sandbox."""
-        helpers = HELPER_DIR.lstrip("/")
+        """Path in the container -> content: the scenario's files in the home folder, the
+        controller's helpers (probe, line buffering, job server) in /opt/sandbox."""
         files = {
-            f"{helpers}/probe.py": PROBE.read_bytes(),
-            f"{helpers}/python/sitecustomize.py": LINE_BUFFER.read_bytes(),
-            JOBS_SERVER.lstrip("/"): JOBS.read_bytes(),
+            f"{HELPER_DIR}/probe.py": PROBE.read_bytes(),
+            f"{HELPER_DIR}/python/sitecustomize.py": LINE_BUFFER.read_bytes(),
+            JOBS_SERVER: JOBS.read_bytes(),
         }
-        files.update({f"{HOME.lstrip('/')}/{name}": data for name, data in self.files.items()})
+        files.update({f"{HOME}/{name}": data for name, data in self.files.items()})
         return files
 
     def check(self, name: str, holds: bool, detail: str) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
+from sandbox.confine import Limits
 from sandbox.engine import LABEL, Engine
 from sandbox.errors import SandboxError
 from sandbox.html import render_html
@@ -34,6 +35,7 @@ def run_matrix(
     *,
     jobs: int,
     progress: Progress,
+    limits: Limits | None = None,
 ) -> list[RunResult]:
     """Every scenario under every mode on every Python of `images` (version -> image),
     `jobs` at a time; results in scenario x Python x mode order."""
@@ -45,7 +47,9 @@ def run_matrix(
     def run(scenario: Scenario, init: InitMode, python: str) -> RunResult:
         if not hasattr(local, "engine"):  # one connection per worker thread
             local.engine = Engine.connect()
-        return run_scenario(local.engine, images[python], scenario, init, python=python)
+        return run_scenario(
+            local.engine, images[python], scenario, init, python=python, limits=limits
+        )
 
     results: dict[int, RunResult] = {}
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="matrix")

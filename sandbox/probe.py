@@ -1,6 +1,6 @@
 """Read a process table with psutil, as `ps` would show it.
 
-This file runs in two places. Inside each sandbox container it is copied to
+This file runs in two places. Inside each sandbox container it is mounted at
 /opt/sandbox/probe.py and run as a script (Debian's python3 + python3-psutil), printing
 the container's table as JSON; on the host, sandbox.proctable imports it so that both
 views describe processes the same way. Standard library and psutil only, for that reason.

@@ -9,7 +9,8 @@ Installed with the package (entry point `pytest11`), so any test can ask for it:
         assert result.facts["zombies_left"] == 0
 
 `sandbox.run` runs a script of yours the way `python -m sandbox run PATH` does: in a
-fresh container, with no network, under the PID 1 mode asked for, watched until it ends.
+fresh container, confined (no network, no capabilities, a read-only root filesystem,
+memory and pids limits), under the PID 1 mode asked for, watched until it ends.
 It returns the result contract (RunResult: facts, timeline, transcript, exit code). The
 run's containers are removed before it returns, whether the run went well or not, so a
 failing assertion leaves nothing behind. With no engine, or no image, the test fails
@@ -24,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from sandbox import byo, image
+from sandbox.confine import Limits
 from sandbox.engine import Engine
 from sandbox.errors import SandboxError
 from sandbox.inits import get_init
@@ -37,11 +39,19 @@ class Sandbox:
     image: str
 
     def run(
-        self, script: str | Path, *, init: str = "noreap", timeout_s: float | None = None
+        self,
+        script: str | Path,
+        *,
+        init: str = "noreap",
+        timeout_s: float | None = None,
+        limits: Limits | None = None,
     ) -> RunResult:
-        """Run `script` (.py, .sh, or with a #! line) under PID 1 mode `init`."""
+        """Run `script` (.py, .sh, or with a #! line) under PID 1 mode `init`, confined
+        as every container is (sandbox/confine.py), with `limits` over the defaults."""
         scenario = byo.scenario_for(Path(script), timeout_s)
-        return run_scenario(self.engine, self.image, scenario, get_init(init), timeout_s=timeout_s)
+        return run_scenario(
+            self.engine, self.image, scenario, get_init(init), timeout_s=timeout_s, limits=limits
+        )
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from sandbox import proctable
+from sandbox.confine import Limits, resolve
 from sandbox.engine import LABEL, Engine
 from sandbox.errors import ConditionTimeout, EngineUnavailable, SandboxError
 from sandbox.inits import InitMode
@@ -22,6 +23,7 @@ from sandbox.scenario import Scenario
 # caller groups several processes under one (SANDBOX_SESSION, e.g. a test suite or CI job).
 SESSION = os.environ.get("SANDBOX_SESSION") or uuid.uuid4().hex[:12]
 HOST_CHECK = "host-view-agrees"
+WATCHDOG_GRACE_S = 5.0  # past a run's bound, before its containers are removed under it
 
 
 def labels_for(scenario: Scenario, init: InitMode) -> dict[str, str]:
@@ -42,6 +44,7 @@ def run_scenario(
     *,
     timeout_s: float | None = None,
     python: str = "",
+    limits: Limits | None = None,
 ) -> RunResult:
     """Run `scenario` under `init` in fresh containers; every container is removed after.
 
@@ -52,8 +55,19 @@ def run_scenario(
         return replace(not_applicable(scenario, init, image), python=python)
     bound = timeout_s if timeout_s is not None else scenario.timeout_s
     labels = labels_for(scenario, init)
-    lab = Lab(engine, image, init, scenario.files(), labels=labels, bound_s=bound)
+    lab = Lab(
+        engine,
+        image,
+        init,
+        scenario.files(),
+        labels=labels,
+        bound_s=bound,
+        limits=resolve(limits, scenario.limits),  # the command line's, the scenario's, defaults
+        writes=scenario.writes,
+    )
     error = None
+    expired = threading.Event()
+    watchdog = _watchdog(engine, lab, labels[f"{LABEL}.run"], expired)
     try:
         scenario.drive(lab)
     except ConditionTimeout as exc:
@@ -64,12 +78,19 @@ def run_scenario(
     except SandboxError as exc:
         error = str(exc)
     finally:
+        watchdog.cancel()
+        watchdog.join()  # had it fired: until its removals are done, not merely begun (409)
         # Whatever happened (Ctrl-C, SIGTERM, a bug, a failed removal), no container of
         # this run stays: also one whose creation was interrupted before its ID was known.
         with signals_ignored():
             sweep(engine, labels[f"{LABEL}.run"])
             if lab.cancel():  # parts still running (lab.parallel) find their boxes gone...
                 sweep(engine, labels[f"{LABEL}.run"])  # ...or one they were creating, here
+    if expired.is_set():
+        error = (
+            f"stopped at the run's wall-clock bound ({bound:g} s, +{WATCHDOG_GRACE_S:g} s): "
+            "its containers were removed under it"
+        )
     checks = evaluate(scenario.expectations, lab.observations, init.name, stopped_by=error)
     if lab.host_comparisons:
         checks += (_host_check(lab),)
@@ -90,6 +111,23 @@ def run_scenario(
         facts=dict(lab.facts),
         timeline=tuple(lab.timeline),
     )
+
+
+def _watchdog(engine: Engine, lab: Lab, run_id: str, expired: threading.Event) -> threading.Timer:
+    """The wall-clock timeout every run has: once the run's bound and a grace have passed,
+    its containers are removed under it. The scenario's own waits end at the bound; this
+    ends what does not wait that way (a typed command or a script that never ends), whose
+    box then goes away, and the run with it."""
+
+    def expire() -> None:
+        expired.set()
+        lab.cancel(join_s=0)  # no new box; then the boxes there are go
+        sweep(engine, run_id)
+
+    timer = threading.Timer(lab.bound_s + WATCHDOG_GRACE_S, expire)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def not_applicable(scenario: Scenario, init: InitMode, image: str) -> RunResult:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sandbox.confine import Limits
 from sandbox.errors import DeclarationError, UsageError
 from sandbox.inits import INITS
 from sandbox.model import Expectation
@@ -67,6 +68,12 @@ class Scenario:
     # For `python -m sandbox shell`: starts the scenario's processes in the box and waits
     # for its interesting moment (the zombie exists). None: the shell opens on the scripts.
     moment: Callable[[Box], Moment] | None = None
+    # Files of `directory` its scripts write (ticket-race's db.txt): each box gets a writable
+    # copy; the others are mounted read-only (sandbox/confine.py).
+    writes: tuple[str, ...] = ()
+    # Memory and pids limits of its boxes where the defaults do not suit it (confine.Limits);
+    # the command line's --memory and --pids-limit win over them.
+    limits: Limits | None = None
 
     def modes(self) -> tuple[str, ...]:
         """The PID 1 modes the scenario runs under: all but those of `not_under`."""
@@ -127,6 +134,10 @@ def _validate(scenario: Scenario, path: Path) -> None:
                 f"{', '.join(sorted(modes))}, the modes not in not_under "
                 f"(unknown: {sorted(unknown)}, missing: {sorted(missing)})"
             )
+    files = replace(scenario, directory=path.parent).files()
+    for name in scenario.writes:
+        if name not in files:
+            raise DeclarationError(f"{path}: writes: {name!r} must be a file of its folder")
     if scenario.timeout_s <= 0:
         raise DeclarationError(f"{path}: timeout_s must be positive")
 

@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from sandbox.confine import resolve
 from sandbox.engine import LABEL, Engine
 from sandbox.errors import UsageError
 from sandbox.inits import InitMode
@@ -61,7 +62,16 @@ def staged(engine: Engine, image: str, scenario: Scenario, init: InitMode) -> It
             f"choose another --init: {', '.join(scenario.modes())}",
         )
     labels = labels_for(scenario, init)
-    lab = Lab(engine, image, init, scenario.files(), labels=labels, bound_s=scenario.timeout_s)
+    lab = Lab(
+        engine,
+        image,
+        init,
+        scenario.files(),
+        labels=labels,
+        bound_s=scenario.timeout_s,
+        limits=resolve(scenario.limits),
+        writes=scenario.writes,
+    )
     set_up: Callable[[Box], Moment] = scenario.moment or _scripts
     try:
         with lab.box() as box:

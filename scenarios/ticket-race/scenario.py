@@ -346,6 +346,7 @@ SCENARIO = Scenario(
     name="ticket-race",
     title="五 互斥锁 — part2:多个进程共享同一文件 (文件当数据库,模拟抢票)",
     summary="100 clients buy the one ticket in db.txt: many succeed without a lock, one with it.",
+    writes=("db.txt",),  # the clients write it: each box gets a writable copy of the folder's
     explanation="""\
 db.txt holds one ticket. Without the lock (no_lock.py) the script starts 100 clients in a
 fraction of a second. Each reads the file, waits 0.1 s (the "network"), sees count 1, waits

@@ -15,6 +15,7 @@ import pytest
 import yaml
 from conftest import IN_CI
 
+from sandbox.confine import DEFAULT_LIMITS
 from sandbox.engine import Engine
 from sandbox.image import LATEST
 from sandbox.proctable import parse_ps_aux
@@ -122,7 +123,14 @@ def test_config_parses_compose_yaml_and_lists_every_service(compose: Compose) ->
     for name, service in services.items():
         assert (service["image"], service["pull_policy"]) == (LATEST, "never"), name
         assert service["network_mode"] == "none", name
+        assert (service["cap_drop"], service["security_opt"]) == (
+            ["ALL"],
+            ["no-new-privileges"],
+        ), name
+        assert service["read_only"] is True, name
+        assert {t.split(":")[0] for t in service["tmpfs"]} == {"/root", "/tmp", "/run"}, name
     assert services["pid-exhaustion-tini"]["pids_limit"] == 32
+    assert services["zombie-tini"]["pids_limit"] == DEFAULT_LIMITS.pids
     assert services["zombie-docker-init"]["init"] is True
 
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from sandbox import compose
+from sandbox.confine import DEFAULT_LIMITS, TMPFS
 from sandbox.errors import DeclarationError
 from sandbox.image import LATEST
 from sandbox.inits import INITS, InitMode
@@ -59,6 +60,11 @@ def test_each_service_is_isolated_like_the_controllers_containers() -> None:
         assert service["image"] == LATEST == "process-sandbox:latest", name
         assert service["pull_policy"] == "never", name
         assert service["network_mode"] == "none", name
+        assert service["cap_drop"] == ["ALL"] and "cap_add" not in service, name
+        assert service["security_opt"] == ["no-new-privileges"], name
+        assert service["read_only"] is True, name
+        assert service["tmpfs"] == [f"{path}:{options}" for path, options in TMPFS.items()], name
+        assert service["mem_limit"] == service["memswap_limit"] == "512m", name
         assert service["profiles"] == [scenario], name
         assert service["working_dir"] == "/root", name
         assert service["environment"] == ENVIRONMENT, name  # strings, "1" not 1
@@ -92,29 +98,32 @@ def test_a_mode_whose_workload_cannot_be_placed_is_refused() -> None:
         compose.pid1(odd, DEMO)
 
 
-def test_the_pids_limit_is_the_scenarios_own() -> None:
-    limits = {name: s.get("pids_limit") for name, s in services().items()}
+def test_the_pids_limit_is_the_default_but_where_the_scenario_has_its_own() -> None:
+    limits = {name: s["pids_limit"] for name, s in services().items()}
     module = sys.modules[load_all()["pid-exhaustion"].drive.__module__]
-    assert {name for name, limit in limits.items() if limit is not None} == {
+    assert {name for name, limit in limits.items() if limit != DEFAULT_LIMITS.pids} == {
         f"pid-exhaustion-{mode}" for mode in INITS
     }
     assert {limits[f"pid-exhaustion-{mode}"] for mode in INITS} == {module.PIDS_LIMIT, 32}
 
 
-def test_mounts_exist_and_a_file_the_scenario_writes_is_left_out() -> None:
+def test_files_are_mounted_one_by_one_and_a_file_the_scenario_writes_is_left_out() -> None:
     for name, service in services().items():
         for volume in service["volumes"]:
             source = ROOT / volume.split(":")[0]
             assert source.exists(), f"{name}: {volume}"
     ticket = services()["ticket-race-noreap"]["volumes"]
-    assert [v.split(":")[1] for v in ticket[2:]] == [
+    assert [v.split(":")[1] for v in ticket[2:]] == [  # not db.txt, which demo.sh writes
         "/root/demo.sh",
         "/root/no_lock.py",
         "/root/with_lock.py",
     ]
+    # Each file on its own, over the writable tmpfs home, not the folder over it.
     assert services()["zombie-tini"]["volumes"][1:] == [
         "./docker/demo-steps.sh:/opt/sandbox/demo-steps.sh:ro",  # what every demo.sh sources
-        "./scenarios/zombie:/root:ro",
+        "./scenarios/zombie/demo.sh:/root/demo.sh:ro",
+        "./scenarios/zombie/test.py:/root/test.py:ro",
+        "./scenarios/zombie/test_join.py:/root/test_join.py:ro",
     ]
 
 
