@@ -13,6 +13,7 @@ import shlex
 import stat
 from pathlib import Path
 
+from sandbox import proctable
 from sandbox.errors import UsageError
 from sandbox.inits import INITS, REAP_WINDOW_S
 from sandbox.lab import OUTPUT_LIMIT, Box, Lab, Table
@@ -129,6 +130,12 @@ def _watch(lab: Lab, command: str) -> None:
             raise lab.gave_up(f"`{command}` to end", lab.bound_s, 0.0, exc.last) from None
         status = job.wait()
         lab.check("ends-by-itself", True, f"it exited {status} after {lab.elapsed():.1f} s")
+        killed = proctable.oom_kills(box.init_host_pid)
+        if killed:
+            lab.say(f"the kernel's OOM killer ended {killed} process(es): the memory limit")
+        refused = proctable.forks_refused(box.init_host_pid)
+        if refused:
+            lab.say(f"the pids limit refused {refused} fork(s)")
         left, running = _after_settling(box, before)
         box.capture("after the script ended", "ps aux | grep Z", "ps -eo pid,ppid,stat,args")
         lab.fact("exit_code", status)
@@ -137,6 +144,10 @@ def _watch(lab: Lab, command: str) -> None:
         lab.fact("zombies_left", len(left))
         lab.fact("zombies_left_with_ppid_1", sum(1 for z in left if z.ppid == 1))
         lab.fact("left_running", running)
+        if killed is not None:
+            lab.fact("oom_kills", killed)
+        if refused is not None:
+            lab.fact("forks_refused", refused)
         lab.fact("samples", len(lab.timeline))
         if job.dropped:
             lab.fact("output_truncated_chars", job.dropped)

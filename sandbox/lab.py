@@ -47,6 +47,9 @@ DEFAULT_WAIT_S = 10.0
 # What a job's output may add to the transcript (characters): a script printing without
 # end must not fill the controller's memory and the results. The rest is read and counted.
 OUTPUT_LIMIT = 1 << 20
+# A job's shell announces the command's PID first (`[1] 13`), within this many characters.
+HEADER = re.compile(r"\[1\] (\d+)\n")
+HEADER_WITHIN = 1 << 16
 CONTAINER_MARK = "# ── a fresh container"  # begins each container's part of a transcript
 GREPS_PS = re.compile(r"^ps aux\s*\|\s*grep ")  # `ps aux | grep X`: grep lists itself
 
@@ -375,14 +378,18 @@ class Job:
             for chunk in self._stream:
                 text = decoder.decode(chunk)
                 if self._pid is None:
+                    # The header comes on stdout; what the command writes to stderr at once
+                    # can overtake it (Docker reads the two pipes apart): it is kept, and
+                    # goes after the header, as it would on a terminal.
                     header += text
-                    if "\n" not in header:
-                        continue
-                    line, text = header.split("\n", 1)
-                    self._write(line + "\n")
-                    announced = re.fullmatch(r"\[1\] (\d+)", line)
+                    announced = HEADER.search(header)
                     if announced is None:
-                        raise ScenarioError(f"`{self.command}` did not start: {line!r}")
+                        if len(header) > HEADER_WITHIN:
+                            first = header.splitlines()[0] if header else ""
+                            raise ScenarioError(f"`{self.command}` did not start: {first!r}")
+                        continue
+                    self._write(announced.group(0))
+                    text = header[: announced.start()] + header[announced.end() :]
                     with self._changed:
                         self._pid = int(announced.group(1))
                         self._changed.notify_all()
@@ -402,6 +409,9 @@ class Job:
         except BaseException as exc:  # the box was removed under us, or the engine left
             self._error = exc
         finally:
+            if self._pid is None and header and self._error is None:
+                first = header.splitlines()[0]
+                self._error = ScenarioError(f"`{self.command}` did not start: {first!r}")
             if self.dropped:
                 self._write(
                     f"\n[output truncated: {self.dropped} more characters of `{self.command}` "

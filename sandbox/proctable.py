@@ -112,6 +112,19 @@ def read_host(container_id: str) -> tuple[Process, ...]:
     return tuple(sorted(table, key=lambda p: p.pid))
 
 
+def _cgroup_folders(host_pid: int, controller: str) -> list[Path]:
+    """Where host process `host_pid`'s cgroup of `controller` is: cgroup v1's folder of that
+    controller first, then cgroup v2's unified one. (OSError, ValueError: unreadable.)"""
+    folders: list[Path] = []
+    for line in Path(f"/proc/{host_pid}/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):  # cgroup v1
+            folders.insert(0, Path("/sys/fs/cgroup") / controller / path.lstrip("/"))
+        elif controllers == "":  # cgroup v2
+            folders.append(Path("/sys/fs/cgroup") / path.lstrip("/"))
+    return folders
+
+
 def pids_usage(init_host_pid: int) -> tuple[int, int] | None:
     """(pids.current, pids.max) of the cgroup of host process `init_host_pid` (-1: no max).
 
@@ -119,15 +132,7 @@ def pids_usage(init_host_pid: int) -> tuple[int, int] | None:
     `--pids-limit` is checked against. None where this machine cannot read it.
     """
     try:
-        lines = Path(f"/proc/{init_host_pid}/cgroup").read_text().splitlines()
-        folders: list[Path] = []
-        for line in lines:
-            _, controllers, path = line.split(":", 2)
-            if "pids" in controllers.split(","):  # cgroup v1
-                folders.insert(0, Path("/sys/fs/cgroup/pids") / path.lstrip("/"))
-            elif controllers == "":  # cgroup v2
-                folders.append(Path("/sys/fs/cgroup") / path.lstrip("/"))
-        for folder in folders:
+        for folder in _cgroup_folders(init_host_pid, "pids"):
             if (folder / "pids.current").is_file():
                 current = int((folder / "pids.current").read_text())
                 limit = (folder / "pids.max").read_text().strip()
@@ -135,6 +140,35 @@ def pids_usage(init_host_pid: int) -> tuple[int, int] | None:
     except (OSError, ValueError):
         return None
     return None
+
+
+def _event_count(host_pid: int, controller: str, files: tuple[str, ...], key: str) -> int | None:
+    """The count `key` of the first of `files` in host process `host_pid`'s cgroup of
+    `controller` (e.g. `oom_kill 1` of memory.events). None where it cannot be read."""
+    try:
+        for folder in _cgroup_folders(host_pid, controller):
+            for name in files:
+                if (folder / name).is_file():
+                    for line in (folder / name).read_text().splitlines():
+                        found, _, value = line.partition(" ")
+                        if found == key:
+                            return int(value)
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def oom_kills(init_host_pid: int) -> int | None:
+    """How many processes the kernel's OOM killer ended in the container of host process
+    `init_host_pid`: memory.events (cgroup v2) or memory.oom_control (v1), `oom_kill`."""
+    return _event_count(
+        init_host_pid, "memory", ("memory.events", "memory.oom_control"), "oom_kill"
+    )
+
+
+def forks_refused(init_host_pid: int) -> int | None:
+    """How many forks the container's pids limit refused (pids.events, `max`)."""
+    return _event_count(init_host_pid, "pids", ("pids.events",), "max")
 
 
 def _namespace_pid(status: str) -> int:
