@@ -18,7 +18,18 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-from sandbox import bundle, byo, compose, golden, image, matrix, provision, shell, summary
+from sandbox import (
+    bundle,
+    byo,
+    compose,
+    golden,
+    image,
+    leftovers,
+    matrix,
+    provision,
+    shell,
+    summary,
+)
 from sandbox.engine import Engine
 from sandbox.errors import EngineUnavailable, ImageError, SandboxError, UsageError
 from sandbox.inits import DEFAULT_INITS, INITS, InitMode, get_init
@@ -93,6 +104,40 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.junit is not None:
         write_atomic(args.junit, render_junit(results))
     return 0 if all(r.ok for r in results) else 1
+
+
+def cmd_gc(_args: argparse.Namespace) -> int:
+    engine = _connect()
+    swept = leftovers.sweep(engine)
+    for controller, ids in swept.removed.items():
+        print(f"removed {len(ids)} container(s) left by controller {controller} (dead)")
+    print(f"removed {swept.removed_count} containers; kept {swept.alive} whose controller runs")
+    if swept.elsewhere:
+        print(f"kept {swept.elsewhere} of controllers on other hosts (cannot tell if alive)")
+    if swept.unowned:
+        print(
+            f"kept {len(swept.unowned)} without a controller label (made by an older version; "
+            f"remove them with `docker rm -f` once none runs): "
+            + " ".join(c[:12] for c in swept.unowned)
+        )
+    if swept.failed:
+        print(f"could not remove {len(swept.failed)}: " + " ".join(c[:12] for c in swept.failed))
+        return 1
+    return 0
+
+
+def _sweep_leftovers(engine: Engine) -> None:
+    """Before a command starts containers: remove those of controllers that died."""
+    swept = leftovers.sweep(engine)
+    if swept.removed:
+        _log(swept.summary())
+
+
+def _connect() -> Engine:
+    try:
+        return Engine.connect()
+    except EngineUnavailable as absent:  # a socket that is there but not ours says so
+        raise provision.socket_refused() or absent from None
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
@@ -228,10 +273,8 @@ def _inits(asked: list[str] | None, default: tuple[str, ...]) -> list[InitMode]:
 
 
 def _engine_and_image(python: str) -> tuple[Engine, str]:
-    try:
-        engine = Engine.connect()
-    except EngineUnavailable as absent:  # a socket that is there but not ours says so
-        raise provision.socket_refused() or absent from None
+    engine = _connect()
+    _sweep_leftovers(engine)
     ref = image.image_ref(python)
     if engine.image_id(ref) is None:
         build = "make image" if python == image.DEFAULT_PYTHON else f"make image PYTHONS={python}"
@@ -346,6 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="write nothing; exit 1 if compose.yaml is out of date"
     )
     composer.set_defaults(func=cmd_compose)
+    commands.add_parser(
+        "gc", help="remove the containers of controllers that died (kill -9, a cancelled job)"
+    ).set_defaults(func=cmd_gc)
 
     for sub in (listing, run, prompt, rewrite, grid):
         sub.add_argument(

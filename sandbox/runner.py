@@ -15,6 +15,7 @@ from sandbox.engine import LABEL, Engine
 from sandbox.errors import ConditionTimeout, EngineUnavailable, SandboxError
 from sandbox.inits import InitMode
 from sandbox.lab import Lab, Observation
+from sandbox.leftovers import CONTROLLER_LABEL, this_controller
 from sandbox.model import CheckResult, Expectation, Process, RunResult, Snapshot
 from sandbox.scenario import Scenario
 
@@ -28,6 +29,8 @@ def labels_for(scenario: Scenario, init: InitMode) -> dict[str, str]:
     return {
         LABEL: "1",
         f"{LABEL}.session": SESSION,
+        # Who started it: a sweep removes it once that process is dead (sandbox/leftovers.py).
+        CONTROLLER_LABEL: str(this_controller()),
         f"{LABEL}.run": uuid.uuid4().hex[:12],
         f"{LABEL}.scenario": scenario.name,
         f"{LABEL}.init": init.name,
