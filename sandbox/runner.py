@@ -12,7 +12,13 @@ from dataclasses import replace
 
 from sandbox import proctable
 from sandbox.engine import LABEL, Engine
-from sandbox.errors import ConditionTimeout, EngineUnavailable, SandboxError
+from sandbox.errors import (
+    ConditionTimeout,
+    EngineLost,
+    EngineUnavailable,
+    Interrupted,
+    SandboxError,
+)
 from sandbox.inits import InitMode
 from sandbox.lab import Lab, Observation
 from sandbox.leftovers import CONTROLLER_LABEL, this_controller
@@ -49,7 +55,9 @@ def run_scenario(
     """Run `scenario` under `init` in fresh containers; every container is removed after.
 
     A condition that never comes true, or a lost process, ends the run early: the result
-    then says why (`error`) and carries the last process table seen. A lost engine is raised.
+    then says why (`error`) and carries the last process table seen. A lost engine is
+    raised as EngineLost, and Ctrl-C (or SIGTERM, SIGHUP) as Interrupted, each carrying
+    the run's result so far (ok false, the reason in `error`) once its containers are gone.
     """
     if init.name in scenario.not_under:
         return replace(not_applicable(scenario, init, image), python=python)
@@ -57,13 +65,18 @@ def run_scenario(
     labels = labels_for(scenario, init)
     lab = Lab(engine, image, init, scenario.files(), labels=labels, bound_s=bound)
     error = None
+    stopped: BaseException | None = None
     try:
         scenario.drive(lab)
     except ConditionTimeout as exc:
         error = f"timed out: {exc.message}"
         _record_last_state(lab, exc.last_state)
-    except EngineUnavailable:
-        raise
+    except EngineUnavailable as exc:
+        error = f"lost the Docker engine mid-run: {exc.message}"
+        stopped = exc
+    except KeyboardInterrupt as exc:
+        stopped = exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)
+        error = stopped.reason
     except SandboxError as exc:
         error = str(exc)
     finally:
@@ -77,7 +90,7 @@ def run_scenario(
     if lab.host_comparisons:
         checks += (_host_check(lab),)
     ok = error is None and all(c.ok for c in checks)
-    return RunResult(
+    result = RunResult(
         scenario=scenario.name,
         init=init.name,
         ok=ok,
@@ -92,6 +105,26 @@ def run_scenario(
         python=python,
         facts=dict(lab.facts),
         timeline=tuple(lab.timeline),
+    )
+    if isinstance(stopped, Interrupted):
+        raise Interrupted(stopped.signum, result) from stopped
+    if isinstance(stopped, EngineUnavailable):
+        raise EngineLost(
+            f"{scenario.name} under {init.name}: {error}; captured so far: {captured(result)}",
+            "once the engine answers again, `python -m sandbox gc` (or the next run) "
+            "removes the container it left",
+            partial=result,
+        ) from stopped
+    return result
+
+
+def captured(result: RunResult) -> str:
+    """What a run stopped early had captured, in a few words."""
+    lines = result.transcript.count("\n")
+    snapshots = len(result.snapshots)
+    return (
+        f"{lines} line{'s' * (lines != 1)} of transcript, "
+        f"{snapshots} snapshot{'s' * (snapshots != 1)}"
     )
 
 

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -180,6 +181,101 @@ def test_two_controllers_at_once_keep_to_their_own_containers(
             ("zombie", "tini", True),
         ]
     assert not containers_of(engine, first.pid) | containers_of(engine, second.pid)
+
+
+class SocketProxy:
+    """A stand-in for the engine's socket that forwards to the real one, until `shut`:
+    then the engine is gone for whoever used it, and the real one goes on serving others."""
+
+    def __init__(self, path: Path, target: str) -> None:
+        self.path = path
+        self.target = target
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(str(path))
+        self.server.listen(64)
+        self.connections: list[socket.socket] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:  # shut
+                return
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            upstream.connect(self.target)
+            with self.lock:
+                self.connections += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+            sink.shutdown(socket.SHUT_WR)
+
+    def shut(self) -> None:
+        """The engine stops answering: no new connection, and every open one is cut."""
+        self.server.close()
+        self.path.unlink()
+        with self.lock:
+            for connection in self.connections:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+                connection.close()
+
+
+def real_socket() -> str:
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    if not host.startswith("unix://"):
+        pytest.skip(f"the engine is at {host}: the test forwards a unix socket")
+    return host.removeprefix("unix://")
+
+
+def test_the_engine_lost_mid_run_is_one_clear_line_and_a_partial_result(
+    tmp_path: Path, engine: Engine, image_ref: str
+) -> None:
+    proxy = SocketProxy(tmp_path / "engine.sock", real_socket())
+    scenarios = never_scenario(tmp_path)
+    lost = controller(
+        "run", "never", "--init", "noreap", "--scenarios", str(scenarios),
+        "--results", str(tmp_path / "r"), "--json", str(tmp_path / "out.json"),
+        env={"DOCKER_HOST": f"unix://{proxy.path}"},
+    )  # fmt: skip
+    with ended(lost):
+        left = wait_for_container(engine, lost)
+        assert left
+        # The snapshot is taken: the run has captured something, and is waiting.
+        wait_until(
+            lambda: (tmp_path / "captured").exists(),
+            lambda captured: captured or lost.poll() is not None,
+            timeout_s=60,
+            what="the run's first snapshot",
+        )
+        proxy.shut()
+        _, stderr = lost.communicate(timeout=60)
+
+    assert lost.returncode == 2, stderr
+    assert "Traceback" not in stderr and stderr.count("\n") == 1, stderr
+    assert stderr.startswith("sandbox: never under noreap: lost the Docker engine mid-run: ")
+    found = re.search(r"captured so far: (\d+) lines of transcript, (\d+) snapshots?", stderr)
+    assert found and int(found[1]) > 0 and int(found[2]) >= 1, stderr
+    (folder,) = (tmp_path / "r").iterdir()
+    assert f"its partial result (ok: false) is in {folder}/" in stderr
+    result = json.loads((folder / "result.json").read_text())
+    assert result["ok"] is False and result["error"].startswith("lost the Docker engine mid-run")
+    assert result["snapshots"][0]["label"] == "asleep"
+    assert "python3 sleeper.py" in result["transcript"]
+    assert json.loads((tmp_path / "out.json").read_text()) == result
+    # The container could not be removed without an engine; the next start (through the
+    # real socket) removes it, its controller being dead.
+    assert containers_of(engine, lost.pid) == left
+    swept = sandbox("gc")
+    assert swept.returncode == 0, swept.stderr
+    assert not containers_of(engine, lost.pid)
 
 
 @pytest.fixture
