@@ -20,7 +20,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,7 @@ import time
 from pathlib import Path
 
 from sandbox.engine import Engine
-from sandbox.leftovers import CONTROLLER_LABEL, Controller
+from sandbox.leftovers import CONTROLLER_LABEL, Controller, here
 from sandbox.waiting import wait_until
 
 RESULT_FILES = ["report.txt", "result.json", "transcript.txt"]
@@ -36,7 +35,7 @@ RESULT_FILES = ["report.txt", "result.json", "transcript.txt"]
 
 def controllers(engine: Engine, pids: set[int]) -> set[str]:
     """The project's containers whose controller is one of `pids` on this host."""
-    host = socket.gethostname()
+    host = here()
     found = set()
     for container_id, labels in engine.labelled_containers().items():
         owner = Controller.parse(labels.get(CONTROLLER_LABEL, ""))

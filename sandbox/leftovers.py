@@ -1,11 +1,11 @@
 """Containers left behind by a controller that died, found and removed.
 
-Every container a controller starts carries, besides the project's label, the controller's
-identity: `<host>:<pid>:<start time>` (CONTROLLER_LABEL). A run removes its own containers
-whatever happens to it, except when its controller cannot run any more code: `kill -9`, a
-closed terminal that took it down hard, a cancelled CI job, a lost engine. What such a
-controller left is removed later by `sweep`, at the next start of any controller and by
-`python -m sandbox gc`.
+Every container a controller starts carries, besides the project's label, the
+controller's identity: `<host>/<PID namespace>:<pid>:<start time>` (CONTROLLER_LABEL). A
+run removes its own containers whatever happens to it, except when its controller cannot
+run any more code: `kill -9`, a closed terminal that took it down hard, a cancelled CI
+job, a lost engine. What such a controller left is removed later by `sweep`, at the next
+start of any controller and by `python -m sandbox gc`.
 
 Liveness is per controller *process*, not per session: a session id is shared by a test
 suite and the controllers it starts, and may be shared by two controllers on purpose. The
@@ -13,9 +13,11 @@ start time makes a reused PID harmless: a live process with another start time i
 process, and its namesake is dead.
 
 Never touched: containers without the project's label; containers of a controller on
-another host (it cannot be seen from here, so it may well be alive); and the project's
-containers with no controller label, made by versions before it existed (their owner
-cannot be told, so `gc` only names them).
+another host or in another PID namespace (a controller in a container that shares the
+host's name, as with `--network host`: its PIDs are not this one's, and it cannot be
+seen from here, so it may well be alive); and the project's containers with no
+controller label, made by versions before it existed (their owner cannot be told, so
+`gc` only names them).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ CONTROLLER_LABEL = f"{LABEL}.controller"
 class Controller:
     """A controller process: where it runs, its PID, and when it started (psutil's seconds)."""
 
-    host: str
+    host: str  # the host name and the PID namespace: a PID means something only within both
     pid: int
     started: str  # create_time with 2 decimals: /proc's start time is in 1/100 s ticks
 
@@ -60,12 +62,21 @@ def this_controller() -> Controller:
 
 
 def _identify(pid: int) -> Controller:
-    return Controller(socket.gethostname(), pid, f"{psutil.Process(pid).create_time():.2f}")
+    return Controller(here(), pid, f"{psutil.Process(pid).create_time():.2f}")
+
+
+def here() -> str:
+    """This host's name and PID namespace (the digits of /proc/self/ns/pid's inode)."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")  # "pid:[4026531836]"
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}/{''.join(c for c in namespace if c.isdigit())}"
 
 
 def is_alive(controller: Controller) -> bool:
-    """Whether `controller` runs on this host. A zombie (killed, not yet reaped) is dead."""
-    if controller.host != socket.gethostname():
+    """Whether `controller` runs here. A zombie (killed, not yet reaped) is dead."""
+    if controller.host != here():
         raise ValueError(f"{controller} is not on this host")
     try:
         process = psutil.Process(controller.pid)
@@ -83,7 +94,7 @@ class Swept:
 
     removed: Mapping[Controller, tuple[str, ...]]  # a dead controller -> its containers
     alive: int  # containers of controllers still running on this host
-    elsewhere: int  # containers of controllers on other hosts
+    elsewhere: int  # containers of controllers on other hosts (or PID namespaces)
     unowned: tuple[str, ...]  # the project's containers without a controller label
     failed: tuple[str, ...] = ()  # leftovers the engine would not remove
 
@@ -105,7 +116,7 @@ def sweep(engine: Engine) -> Swept:
     alive = elsewhere = 0
     unowned: list[str] = []
     failed: list[str] = []
-    host = socket.gethostname()
+    host = here()
     verdicts: dict[Controller, bool] = {}
     for container_id, labels in engine.labelled_containers().items():
         controller = Controller.parse(labels.get(CONTROLLER_LABEL, ""))

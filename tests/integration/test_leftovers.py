@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.engine import Engine
-from sandbox.leftovers import CONTROLLER_LABEL, Controller
+from sandbox.leftovers import CONTROLLER_LABEL, Controller, here
 from sandbox.waiting import wait_until
 
 SLEEPER = "import time\nprint('sleeping', flush=True)\ntime.sleep(1000)\n"
@@ -76,7 +76,7 @@ def containers_of(engine: Engine, pid: int) -> set[str]:
     found = set()
     for container_id, labels in engine.labelled_containers().items():
         owner = Controller.parse(labels.get(CONTROLLER_LABEL, ""))
-        if owner is not None and owner.host == socket.gethostname() and owner.pid == pid:
+        if owner is not None and owner.host == here() and owner.pid == pid:
             found.add(container_id)
     return found
 
@@ -147,7 +147,7 @@ def test_gc_removes_a_dead_controllers_container_and_keeps_a_live_ones(
         swept = sandbox("gc")
 
         assert swept.returncode == 0, swept.stdout + swept.stderr
-        assert f"left by controller {socket.gethostname()}:{killed.pid}:" in swept.stdout
+        assert f"left by controller {here()}:{killed.pid}:" in swept.stdout
         assert not containers_of(engine, killed.pid)
         assert containers_of(engine, alive.pid) == live_ones  # its controller still runs
         alive.send_signal(signal.SIGINT)

@@ -18,7 +18,14 @@ import pytest
 
 from sandbox.engine import LABEL, Engine
 from sandbox.errors import EngineError
-from sandbox.leftovers import CONTROLLER_LABEL, Controller, is_alive, sweep, this_controller
+from sandbox.leftovers import (
+    CONTROLLER_LABEL,
+    Controller,
+    here,
+    is_alive,
+    sweep,
+    this_controller,
+)
 from sandbox.waiting import wait_until
 
 
@@ -42,7 +49,7 @@ def dead_controller() -> Controller:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     started = f"{psutil.Process(child.pid).create_time():.2f}"
     child.wait()
-    return Controller(socket.gethostname(), child.pid, started)
+    return Controller(here(), child.pid, started)
 
 
 def owned_by(controller: Controller | str) -> dict[str, str]:
@@ -52,7 +59,7 @@ def owned_by(controller: Controller | str) -> dict[str, str]:
 def test_a_controller_label_reads_back() -> None:
     me = this_controller()
     assert Controller.parse(str(me)) == me
-    assert me.pid == os.getpid() and me.host == socket.gethostname()
+    assert me.pid == os.getpid() and me.host == here()
     assert Controller.parse("") is None and Controller.parse("no-pid-here") is None
 
 
@@ -69,9 +76,7 @@ def test_a_reused_pid_is_not_the_controller() -> None:
 def test_a_killed_controller_not_yet_reaped_is_dead() -> None:
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        controller = Controller(
-            socket.gethostname(), child.pid, f"{psutil.Process(child.pid).create_time():.2f}"
-        )
+        controller = Controller(here(), child.pid, f"{psutil.Process(child.pid).create_time():.2f}")
         child.kill()
         wait_until(  # not reaped: a zombie until child.wait() below
             psutil.Process(child.pid).status,
@@ -92,6 +97,9 @@ def test_sweep_removes_only_the_dead_controllers_containers() -> None:
             "dead2": owned_by(dead),
             "alive": owned_by(this_controller()),
             "elsewhere": owned_by(Controller("another-host", 1, "1.00")),
+            # This host's name, another PID namespace (a container with --network host):
+            # its PID is not ours to look up, however dead it looks from here.
+            "namespace": owned_by(Controller(f"{socket.gethostname()}/1", dead.pid, dead.started)),
             "older": {LABEL: "1", f"{LABEL}.session": "abc"},
             "not-ours": {"com.example": "1", CONTROLLER_LABEL: str(dead)},
         }
@@ -99,7 +107,7 @@ def test_sweep_removes_only_the_dead_controllers_containers() -> None:
     swept = sweep(cast(Engine, engine))
     assert sorted(engine.removed) == ["dead1", "dead2"]
     assert swept.removed == {dead: ("dead1", "dead2")}
-    assert (swept.alive, swept.elsewhere, swept.unowned) == (1, 1, ("older",))
+    assert (swept.alive, swept.elsewhere, swept.unowned) == (1, 2, ("older",))
     assert (
         swept.summary() == f"removed 2 containers left by a controller that died (pid {dead.pid})"
     )
