@@ -183,6 +183,29 @@ def test_two_controllers_at_once_keep_to_their_own_containers(
     assert not containers_of(engine, first.pid) | containers_of(engine, second.pid)
 
 
+def test_a_matrix_interrupted_leaves_another_controllers_containers(
+    tmp_path: Path, engine: Engine, image_ref: str
+) -> None:
+    # Both share the test session's SANDBOX_SESSION: the interrupted one's sweep of its
+    # own runs must go by controller, not by session.
+    grid = ["matrix", "--scenario", "zombie", "--scenario", "orphan"]
+    grid += ["--init", "noreap", "--init", "tini", "-j", "2"]
+    going_on = controller(*grid, "--out", str(tmp_path / "one"))
+    with ended(going_on):
+        stopped = controller(*grid, "--out", str(tmp_path / "two"))
+        with ended(stopped):
+            assert wait_for_container(engine, going_on)
+            assert wait_for_container(engine, stopped)
+            stopped.send_signal(signal.SIGINT)
+            _, err2 = stopped.communicate(timeout=60)
+        out1, err1 = going_on.communicate(timeout=300)
+    assert stopped.returncode == 130, err2
+    assert going_on.returncode == 0, out1 + err1
+    results = json.loads((tmp_path / "one" / "report.json").read_text())
+    assert len(results) == 4 and all(r["ok"] for r in results)
+    assert not containers_of(engine, going_on.pid) | containers_of(engine, stopped.pid)
+
+
 class SocketProxy:
     """A stand-in for the engine's socket that forwards to the real one, until `shut`:
     then the engine is gone for whoever used it, and the real one goes on serving others."""
