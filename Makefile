@@ -79,7 +79,9 @@ bench: image ## the controller's wall time against a bare `docker run`
 compose: $(STAMP) ## rewrite compose.yaml: a service per scenario and PID 1 mode
 	$(SANDBOX) compose
 
-clean: ## remove results, caches and the virtual environment
+clean: ## remove dead controllers' containers, results, caches and the virtual environment
+	@# Before the venv goes: `gc` needs it. No engine answering is no reason to fail.
+	@if [ -x $(PY) ]; then $(SANDBOX) gc || echo "make clean: no container swept (see above)"; fi
 	rm -rf results bench.json .pytest_cache .mypy_cache .ruff_cache $(VENV)
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 

@@ -2,9 +2,10 @@
 
 It parses options, calls the library, prints, and turns the library's errors into one
 line on stderr and an exit code: 0 all checks held, 1 a check failed or a run stopped
-early, 2 bad input or no engine/image, 128+N ended by signal N (130 SIGINT, 143 SIGTERM,
-129 SIGHUP: a closed terminal); `shell` returns its shell's status. The library
-never exits.
+early, 2 bad input or no engine/image (also an engine lost mid-run), 128+N ended by
+signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP: a closed terminal); `shell` returns its
+shell's status. A run stopped by a signal or a lost engine is saved all the same, with
+ok false and the reason. The library never exits.
 """
 
 from __future__ import annotations
@@ -18,17 +19,35 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-from sandbox import bundle, byo, compose, golden, image, matrix, provision, shell, summary
+from sandbox import (
+    bundle,
+    byo,
+    compose,
+    golden,
+    image,
+    leftovers,
+    matrix,
+    provision,
+    shell,
+    summary,
+)
 from sandbox.confine import DEFAULT_LIMITS, Limits, parse_memory, parse_pids, show_memory
 from sandbox.engine import Engine
-from sandbox.errors import EngineUnavailable, ImageError, SandboxError, UsageError
+from sandbox.errors import (
+    EngineLost,
+    EngineUnavailable,
+    ImageError,
+    Interrupted,
+    SandboxError,
+    UsageError,
+)
 from sandbox.inits import DEFAULT_INITS, INITS, InitMode, get_init
 from sandbox.junit import render_junit
 from sandbox.model import RunResult
 from sandbox.report import render_run, render_summary
 from sandbox.results import load_results, save_run, to_json, write_atomic
-from sandbox.runner import run_scenario
-from sandbox.scenario import SCENARIOS_DIR, find, load_all
+from sandbox.runner import run_scenario, signals_ignored
+from sandbox.scenario import SCENARIOS_DIR, Scenario, find, load_all
 
 
 class _Parser(argparse.ArgumentParser):
@@ -78,11 +97,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     inits = _inits(args.init, DEFAULT_INITS)
     limits = confinement_limits(args)
     engine, ref = _engine_and_image(args.python)
-    results = []
+    results: list[RunResult] = []
     for init in inits:
-        result = run_scenario(
-            engine, ref, scenario, init, timeout_s=args.timeout, python=args.python, limits=limits
-        )
+        try:
+            result = run_scenario(
+                engine,
+                ref,
+                scenario,
+                init,
+                timeout_s=args.timeout,
+                python=args.python,
+                limits=limits,
+            )
+        except Interrupted as stopped:
+            note = _keep_partial(stopped.partial, scenario, args, results)
+            raise Interrupted(stopped.signum, stopped.partial, note) from None
+        except EngineLost as lost:
+            note = _keep_partial(lost.partial, scenario, args, results)
+            raise EngineLost(lost.message + note, lost.hint, lost.partial) from None
         report = render_run(result, scenario)
         print(report)
         folder = save_run(result, args.results, report)
@@ -95,6 +127,61 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.junit is not None:
         write_atomic(args.junit, render_junit(results))
     return 0 if all(r.ok for r in results) else 1
+
+
+def _keep_partial(
+    partial: RunResult | None, scenario: Scenario, args: argparse.Namespace, done: list[RunResult]
+) -> str:
+    """Save a run stopped early like any other (results folder, --json, --junit), with
+    the runs before it; what became of it, as the end of a sentence."""
+    if partial is None:
+        return ""
+    with signals_ignored():  # a second Ctrl-C must not leave the files half-written
+        try:
+            folder = save_run(partial, args.results, render_run(partial, scenario))
+            results = [*done, partial]
+            if args.json is not None:
+                data = partial.to_dict() if len(results) == 1 else [r.to_dict() for r in results]
+                write_atomic(args.json, to_json(data))
+            if args.junit is not None:
+                write_atomic(args.junit, render_junit(results))
+        except SandboxError as exc:
+            return f"; its partial result was not saved: {exc.message}"
+    return f"; its partial result (ok: false) is in {folder}/"
+
+
+def cmd_gc(_args: argparse.Namespace) -> int:
+    engine = _connect()
+    swept = leftovers.sweep(engine)
+    for controller, ids in swept.removed.items():
+        print(f"removed {len(ids)} container(s) left by controller {controller} (dead)")
+    print(f"removed {swept.removed_count} containers; kept {swept.alive} whose controller runs")
+    if swept.elsewhere:
+        print(f"kept {swept.elsewhere} of controllers on other hosts (cannot tell if alive)")
+    if swept.unowned:
+        print(
+            f"kept {len(swept.unowned)} without a controller label (made by an older version; "
+            f"remove them with `docker rm -f` once none runs): "
+            + " ".join(c[:12] for c in swept.unowned)
+        )
+    if swept.failed:
+        print(f"could not remove {len(swept.failed)}: " + " ".join(c[:12] for c in swept.failed))
+        return 1
+    return 0
+
+
+def _sweep_leftovers(engine: Engine) -> None:
+    """Before a command starts containers: remove those of controllers that died."""
+    swept = leftovers.sweep(engine)
+    if swept.removed:
+        _log(swept.summary())
+
+
+def _connect() -> Engine:
+    try:
+        return Engine.connect()
+    except EngineUnavailable as absent:  # a socket that is there but not ours says so
+        raise provision.socket_refused() or absent from None
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
@@ -233,10 +320,8 @@ def _inits(asked: list[str] | None, default: tuple[str, ...]) -> list[InitMode]:
 
 
 def _engine_and_image(python: str) -> tuple[Engine, str]:
-    try:
-        engine = Engine.connect()
-    except EngineUnavailable as absent:  # a socket that is there but not ours says so
-        raise provision.socket_refused() or absent from None
+    engine = _connect()
+    _sweep_leftovers(engine)
     ref = image.image_ref(python)
     if engine.image_id(ref) is None:
         build = "make image" if python == image.DEFAULT_PYTHON else f"make image PYTHONS={python}"
@@ -351,6 +436,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="write nothing; exit 1 if compose.yaml is out of date"
     )
     composer.set_defaults(func=cmd_compose)
+    commands.add_parser(
+        "gc", help="remove the containers of controllers that died (kill -9, a cancelled job)"
+    ).set_defaults(func=cmd_gc)
 
     add_limit_options(run, grid)
     for sub in (listing, run, prompt, rewrite, grid):
@@ -364,14 +452,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Terminated(BaseException):
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
 def _terminate(signum: int, _frame: object) -> None:
-    raise _Terminated(signum)
+    raise Interrupted(signum)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -384,12 +466,11 @@ def main(argv: list[str] | None = None) -> int:
     except SandboxError as exc:
         print(f"sandbox: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("sandbox: interrupted; its containers were removed", file=sys.stderr)
-        return 130
-    except _Terminated as exc:
-        print("sandbox: terminated; its containers were removed", file=sys.stderr)
-        return 128 + exc.signum
+    except KeyboardInterrupt as exc:
+        stopped = exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)
+        what = "interrupted" if stopped.signum == signal.SIGINT else "terminated"
+        print(f"sandbox: {what}; its containers were removed{stopped.note}", file=sys.stderr)
+        return 128 + stopped.signum
 
 
 def add_limit_options(*subs: argparse.ArgumentParser) -> None:

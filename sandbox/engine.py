@@ -348,6 +348,12 @@ class Engine:
             found = self._api.containers(all=True, filters={"label": filters})
         return [str(c["Id"]) for c in found]
 
+    def labelled_containers(self) -> dict[str, dict[str, str]]:
+        """Every container, running or not, carrying the project label: ID -> its labels."""
+        with _translated("listing the project's containers"):
+            found = self._api.containers(all=True, filters={"label": [LABEL]})
+        return {str(c["Id"]): dict(c.get("Labels") or {}) for c in found}
+
     # -- commands inside a container -----------------------------------------------------
 
     def exec_start(

@@ -5,6 +5,12 @@ The library raises these; only the CLI turns them into one line on stderr and an
 
 from __future__ import annotations
 
+import signal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sandbox.model import RunResult
+
 
 class SandboxError(Exception):
     """Something the user can act on. `hint` says what to do next."""
@@ -58,3 +64,31 @@ class ConditionTimeout(ScenarioError):
     def __init__(self, message: str, hint: str = "", last_state: object = None) -> None:
         super().__init__(message, hint)
         self.last_state = last_state
+
+
+class EngineLost(EngineUnavailable):
+    """The engine stopped answering in the middle of a run. `partial`: what the run had
+    captured until then (ok false, the reason in `error`)."""
+
+    def __init__(self, message: str, hint: str = "", partial: RunResult | None = None) -> None:
+        super().__init__(message, hint)
+        self.partial = partial
+
+
+class Interrupted(KeyboardInterrupt):
+    """The controller was told to stop by signal `signum`: SIGINT (Ctrl-C), SIGTERM, SIGHUP.
+
+    A KeyboardInterrupt, so that whatever unwinds on Ctrl-C unwinds the same way on the
+    others. `partial`: the result of the run it stopped (ok false), once the runner has
+    made one; `note`: what became of it, for the one line the CLI prints.
+    """
+
+    def __init__(self, signum: int, partial: RunResult | None = None, note: str = "") -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.partial = partial
+        self.note = note
+
+    @property
+    def reason(self) -> str:
+        return f"interrupted ({signal.Signals(self.signum).name})"

@@ -22,6 +22,7 @@ from pathlib import Path
 from sandbox import provision
 from sandbox.engine import LABEL, Engine, ExecResult
 from sandbox.errors import ImageError, UsageError
+from sandbox.leftovers import CONTROLLER_LABEL, this_controller
 from sandbox.runner import SESSION
 
 DOCKER_DIR = Path(__file__).resolve().parent.parent / "docker"
@@ -300,6 +301,7 @@ def build_dockerfile(engine: Engine, ref: str, *, suite: str) -> str:
 def run_in_image(engine: Engine, ref: str, argv: list[str]) -> ExecResult:
     """Run `argv` in a throwaway container of `ref` (no network), removed afterwards."""
     labels = {LABEL: "1", f"{LABEL}.session": SESSION, f"{LABEL}.purpose": "image-check"}
+    labels[CONTROLLER_LABEL] = str(this_controller())  # swept if this process dies meanwhile
     container = engine.create(ref, ["sleep", "infinity"], labels)
     try:
         engine.start(container)

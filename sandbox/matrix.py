@@ -14,14 +14,15 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from sandbox.confine import Limits
-from sandbox.engine import LABEL, Engine
+from sandbox.engine import Engine
 from sandbox.errors import SandboxError
 from sandbox.html import render_html
 from sandbox.inits import InitMode
+from sandbox.leftovers import CONTROLLER_LABEL, this_controller
 from sandbox.model import RunResult
 from sandbox.report import render_summary
 from sandbox.results import to_json, write_atomic
-from sandbox.runner import SESSION, run_scenario
+from sandbox.runner import run_scenario
 from sandbox.scenario import Scenario
 from sandbox.summary import render_markdown, render_table
 
@@ -65,16 +66,18 @@ def run_matrix(
                 progress(results[index], len(results), len(cases))
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
-        _sweep_session()  # the runs still going lose their containers, and end
+        _sweep_mine()  # the runs still going lose their containers, and end
         raise
     pool.shutdown()
     return [results[index] for index in range(len(cases))]
 
 
-def _sweep_session() -> None:
+def _sweep_mine() -> None:
+    # This controller's, not its session's: another controller may share the session.
+    mine = {CONTROLLER_LABEL: str(this_controller())}
     with contextlib.suppress(SandboxError):  # no engine: nothing to sweep with
         engine = Engine.connect()
-        for container_id in engine.containers_labelled(**{f"{LABEL}.session": SESSION}):
+        for container_id in engine.containers_labelled(**mine):
             engine.remove(container_id)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import byo, image
+from sandbox import byo, image, leftovers
 from sandbox.confine import Limits
 from sandbox.engine import Engine
 from sandbox.errors import SandboxError
@@ -59,6 +59,7 @@ def sandbox() -> Sandbox:
     """The Docker engine and the sandbox image, to run scripts in throwaway containers."""
     try:
         engine = Engine.connect()
+        leftovers.sweep(engine)  # what a test session killed with SIGKILL left, as the CLI does
         ref = image.image_ref()
         if engine.image_id(ref) is None:
             pytest.fail(f"the engine has no sandbox image {ref}: run `make image`", pytrace=False)

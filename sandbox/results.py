@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
@@ -38,24 +39,55 @@ def to_json(value: Any) -> str:
 
 
 def save_run(result: RunResult, root: Path, report: str) -> Path:
-    """results/<time>-<scenario>-<init>/ with result.json, transcript.txt and report.txt."""
+    """results/<time>-<scenario>-<init>/ with result.json, transcript.txt and report.txt.
+
+    All or nothing: the files are written into a hidden folder first, which is renamed into
+    place only once all three are whole. A full disk or a folder that is not writable
+    leaves no result folder behind (and no hidden one).
+    """
     stamp = time.strftime("%Y%m%d-%H%M%S")
     base = f"{stamp}-{result.scenario}-{result.init}"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=root, prefix=f".{base}."))
+    except OSError as exc:
+        raise SandboxError(
+            f"cannot write {root}: {exc.strerror}", "choose a writable place"
+        ) from exc
+    try:
+        os.chmod(staging, 0o755)  # mkdtemp's 0700 would keep the results from being shared
+        write_atomic(staging / "transcript.txt", result.transcript)
+        write_atomic(staging / "report.txt", report)
+        write_atomic(staging / "result.json", to_json(result.to_dict()))
+        return _rename_into_place(staging, root, base)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _rename_into_place(staging: Path, root: Path, base: str) -> Path:
     folder = root / base
     for n in range(2, 1000):  # mkdir, not exists(): two controllers may save at once
         try:
-            folder.mkdir(parents=True)
-            break
+            # An empty folder of that name would be replaced silently: claim the name with
+            # mkdir first, then rename onto the empty folder that is now certainly ours.
+            folder.mkdir()
         except FileExistsError:
             folder = root / f"{base}-{n}"
+            continue
         except OSError as exc:
             raise SandboxError(
                 f"cannot write {folder}: {exc.strerror}", "choose a writable place"
             ) from exc
-    write_atomic(folder / "transcript.txt", result.transcript)
-    write_atomic(folder / "report.txt", report)
-    write_atomic(folder / "result.json", to_json(result.to_dict()))
-    return folder
+        try:
+            os.replace(staging, folder)
+        except OSError as exc:
+            folder.rmdir()
+            raise SandboxError(
+                f"cannot write {folder}: {exc.strerror}", "choose a writable place"
+            ) from exc
+        return folder
+    raise SandboxError(f"cannot write {root / base}: 998 folders of that name exist already")
 
 
 def result_from_dict(d: Mapping[str, Any]) -> RunResult:

@@ -13,9 +13,16 @@ from dataclasses import replace
 from sandbox import proctable
 from sandbox.confine import Limits, resolve
 from sandbox.engine import LABEL, Engine
-from sandbox.errors import ConditionTimeout, EngineUnavailable, SandboxError
+from sandbox.errors import (
+    ConditionTimeout,
+    EngineLost,
+    EngineUnavailable,
+    Interrupted,
+    SandboxError,
+)
 from sandbox.inits import InitMode
 from sandbox.lab import Lab, Observation
+from sandbox.leftovers import CONTROLLER_LABEL, this_controller
 from sandbox.model import CheckResult, Expectation, Process, RunResult, Snapshot
 from sandbox.scenario import Scenario
 
@@ -30,6 +37,8 @@ def labels_for(scenario: Scenario, init: InitMode) -> dict[str, str]:
     return {
         LABEL: "1",
         f"{LABEL}.session": SESSION,
+        # Who started it: a sweep removes it once that process is dead (sandbox/leftovers.py).
+        CONTROLLER_LABEL: str(this_controller()),
         f"{LABEL}.run": uuid.uuid4().hex[:12],
         f"{LABEL}.scenario": scenario.name,
         f"{LABEL}.init": init.name,
@@ -49,7 +58,9 @@ def run_scenario(
     """Run `scenario` under `init` in fresh containers; every container is removed after.
 
     A condition that never comes true, or a lost process, ends the run early: the result
-    then says why (`error`) and carries the last process table seen. A lost engine is raised.
+    then says why (`error`) and carries the last process table seen. A lost engine is
+    raised as EngineLost, and Ctrl-C (or SIGTERM, SIGHUP) as Interrupted, each carrying
+    the run's result so far (ok false, the reason in `error`) once its containers are gone.
     """
     if init.name in scenario.not_under:
         return replace(not_applicable(scenario, init, image), python=python)
@@ -68,13 +79,18 @@ def run_scenario(
     error = None
     expired = threading.Event()
     watchdog = _watchdog(engine, lab, labels[f"{LABEL}.run"], expired)
+    stopped: BaseException | None = None
     try:
         scenario.drive(lab)
     except ConditionTimeout as exc:
         error = f"timed out: {exc.message}"
         _record_last_state(lab, exc.last_state)
-    except EngineUnavailable:
-        raise
+    except EngineUnavailable as exc:
+        error = f"lost the Docker engine mid-run: {exc.message}"
+        stopped = exc
+    except KeyboardInterrupt as exc:
+        stopped = exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)
+        error = stopped.reason
     except SandboxError as exc:
         error = str(exc)
     finally:
@@ -95,7 +111,7 @@ def run_scenario(
     if lab.host_comparisons:
         checks += (_host_check(lab),)
     ok = error is None and all(c.ok for c in checks)
-    return RunResult(
+    result = RunResult(
         scenario=scenario.name,
         init=init.name,
         ok=ok,
@@ -110,6 +126,26 @@ def run_scenario(
         python=python,
         facts=dict(lab.facts),
         timeline=tuple(lab.timeline),
+    )
+    if isinstance(stopped, Interrupted):
+        raise Interrupted(stopped.signum, result) from stopped
+    if isinstance(stopped, EngineUnavailable):
+        raise EngineLost(
+            f"{scenario.name} under {init.name}: {error}; captured so far: {captured(result)}",
+            "once the engine answers again, `python -m sandbox gc` (or the next run) "
+            "removes the container it left",
+            partial=result,
+        ) from stopped
+    return result
+
+
+def captured(result: RunResult) -> str:
+    """What a run stopped early had captured, in a few words."""
+    lines = result.transcript.count("\n")
+    snapshots = len(result.snapshots)
+    return (
+        f"{lines} line{'s' * (lines != 1)} of transcript, "
+        f"{snapshots} snapshot{'s' * (snapshots != 1)}"
     )
 
 

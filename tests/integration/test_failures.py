@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.engine import Engine
-from sandbox.errors import ScenarioError
+from sandbox.errors import Interrupted, ScenarioError
 from sandbox.inits import get_init
 from sandbox.lab import Lab
 from sandbox.proctable import zombies
@@ -87,8 +88,12 @@ def test_ctrl_c_inside_a_run_removes_the_container(
             box.start("python3 sleeper.py").wait_for_output("sleeping")
             raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Interrupted) as caught:  # a KeyboardInterrupt, with the run so far
         run_scenario(engine, image_ref, scenario(tmp_path, interrupted), get_init("tini"))
+    partial = caught.value.partial
+    assert caught.value.signum == signal.SIGINT and partial is not None
+    assert not partial.ok and partial.error == "interrupted (SIGINT)"
+    assert "sleeping" in partial.transcript
 
 
 @pytest.mark.usefixtures("no_leftovers")
@@ -127,6 +132,8 @@ def test_cli_interrupted_mid_run_exits_cleanly(
             str(tmp_path / "scenarios"),
             "--results",
             str(tmp_path / "r"),
+            "--json",
+            str(tmp_path / "out.json"),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -146,6 +153,14 @@ def test_cli_interrupted_mid_run_exits_cleanly(
         proc.kill()
     assert proc.returncode == code, stderr
     assert stderr.count("\n") == 1 and "containers were removed" in stderr
+    # The run is saved all the same, as stopped: ok false, and why.
+    (folder,) = (tmp_path / "r").iterdir()
+    assert stderr.endswith(f"; its partial result (ok: false) is in {folder}/\n")
+    result = json.loads((folder / "result.json").read_text())
+    assert result["ok"] is False
+    assert result["error"] == f"interrupted ({signal.Signals(signum).name})"
+    assert result["checks"][0]["detail"].startswith("not observed: the run stopped first")
+    assert json.loads((tmp_path / "out.json").read_text()) == result
 
 
 @pytest.mark.usefixtures("no_leftovers")
