@@ -11,7 +11,7 @@ SANDBOX := $(PY) -m sandbox
 PYTHONS ?= 3.11
 
 .DEFAULT_GOAL := help
-.PHONY: help venv engine image setup zombie list matrix golden test unit lint bench compose clean
+.PHONY: help venv engine image setup zombie list matrix golden test unit lint bench chaos compose clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,6 +72,10 @@ lint: $(STAMP) ## ruff and mypy
 	$(PY) -m mypy
 	@for declaration in scenarios/*/scenario.py benchmarks/scenarios/*/scenario.py; do \
 	  $(PY) -m mypy --no-error-summary $$declaration || exit 1; done
+
+chaos: image ## faults, bad input, hostile scripts, then 20 runs with 4 controllers killed: the figures
+	$(PY) -m pytest -m 'fault or bad_input or hostile' -q
+	$(PY) benchmarks/chaos.py --runs 20 --kills 4
 
 bench: image ## the controller's wall time against a bare `docker run`
 	$(PY) benchmarks/bench.py

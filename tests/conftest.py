@@ -42,6 +42,44 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.docker)
 
 
+# -- make chaos: one line of figures ----------------------------------------------------
+
+# Marker -> what its tests are, and what passing means, in the line.
+CHAOS = {
+    "fault": ("faults injected", "survived"),
+    "bad_input": ("bad inputs tried", "answered clearly"),
+    "hostile": ("hostile scripts", "contained"),
+}
+_chaos: dict[str, dict[str, bool]] = {marker: {} for marker in CHAOS}  # marker: test: held
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """A test counts once: held if its call passed and no phase failed; a skip is not counted."""
+    for marker, outcomes in _chaos.items():
+        if marker not in report.keywords:
+            continue
+        if report.failed:
+            outcomes[report.nodeid] = False
+        elif report.when == "call" and report.passed:
+            outcomes.setdefault(report.nodeid, True)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """After a run with faults, bad inputs or hostile scripts in it: their figures, and the
+    containers this session left behind (none may be)."""
+    if not any(_chaos.values()):
+        return
+    parts = []
+    for marker, (tried, held) in CHAOS.items():
+        outcomes = _chaos[marker].values()
+        parts.append(f"{tried} {len(outcomes)} / {held} {sum(outcomes)}")
+    try:
+        left: object = len(ours(Engine.connect(timeout_s=5)))
+    except EngineUnavailable:
+        left = "? (no engine answers)"
+    terminalreporter.write_line("chaos: " + " · ".join(parts) + f" · containers left behind {left}")
+
+
 # Who the tests that are about running without root run as: uid 65534 (nobody) with no
 # groups when the suite runs as root, else the suite's own user (e.g. CI's, non-root).
 UNPRIVILEGED = 65534 if os.geteuid() == 0 else os.geteuid()

@@ -22,6 +22,8 @@ from sandbox.runner import run_scenario
 from sandbox.scenario import Scenario, expect
 from sandbox.waiting import wait_until
 
+pytestmark = pytest.mark.fault
+
 SLEEPER = "import time\nprint('sleeping', flush=True)\ntime.sleep(1000)\n"
 NEVER = expect("never", "a zombie appears", noreap=True, tini=True)
 

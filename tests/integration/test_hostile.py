@@ -17,7 +17,7 @@ from typing import Any
 import psutil
 import pytest
 
-pytestmark = pytest.mark.usefixtures("image_ref", "no_leftovers")
+pytestmark = [pytest.mark.hostile, pytest.mark.usefixtures("image_ref", "no_leftovers")]
 
 FORK_BOMB = """\
 #!/bin/sh

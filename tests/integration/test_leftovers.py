@@ -21,6 +21,8 @@ from sandbox.engine import Engine
 from sandbox.leftovers import CONTROLLER_LABEL, Controller, here
 from sandbox.waiting import wait_until
 
+pytestmark = pytest.mark.fault
+
 SLEEPER = "import time\nprint('sleeping', flush=True)\ntime.sleep(1000)\n"
 NEVER = (
     "from pathlib import Path\n"

@@ -11,6 +11,8 @@ import pytest
 
 from sandbox.scenario import load_all
 
+pytestmark = pytest.mark.bad_input
+
 NAMES = ", ".join(load_all())
 
 
