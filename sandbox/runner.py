@@ -45,6 +45,29 @@ def labels_for(scenario: Scenario, init: InitMode) -> dict[str, str]:
     }
 
 
+def lab_for(
+    engine: Engine,
+    image: str,
+    scenario: Scenario,
+    init: InitMode,
+    *,
+    bound_s: float,
+    limits: Limits | None = None,
+) -> Lab:
+    """A Lab for `scenario` under `init`: its files, fresh labels, and its limits (the
+    command line's `limits` over the scenario's over the defaults)."""
+    return Lab(
+        engine,
+        image,
+        init,
+        scenario.files(),
+        labels=labels_for(scenario, init),
+        bound_s=bound_s,
+        limits=resolve(limits, scenario.limits),
+        writes=scenario.writes,
+    )
+
+
 def run_scenario(
     engine: Engine,
     image: str,
@@ -65,17 +88,8 @@ def run_scenario(
     if init.name in scenario.not_under:
         return replace(not_applicable(scenario, init, image), python=python)
     bound = timeout_s if timeout_s is not None else scenario.timeout_s
-    labels = labels_for(scenario, init)
-    lab = Lab(
-        engine,
-        image,
-        init,
-        scenario.files(),
-        labels=labels,
-        bound_s=bound,
-        limits=resolve(limits, scenario.limits),  # the command line's, the scenario's, defaults
-        writes=scenario.writes,
-    )
+    lab = lab_for(engine, image, scenario, init, bound_s=bound, limits=limits)
+    labels = lab.labels
     error = None
     expired = threading.Event()
     watchdog = _watchdog(engine, lab, labels[f"{LABEL}.run"], expired)

@@ -12,12 +12,11 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sandbox.confine import resolve
 from sandbox.engine import LABEL, Engine
 from sandbox.errors import UsageError
 from sandbox.inits import InitMode
-from sandbox.lab import ENVIRONMENT, HOME, Box, Lab
-from sandbox.runner import labels_for, signals_ignored, sweep
+from sandbox.lab import ENVIRONMENT, HOME, Box
+from sandbox.runner import lab_for, signals_ignored, sweep
 from sandbox.scenario import Moment, Scenario
 
 SHELL = ["bash", "--norc", "-i"]
@@ -61,17 +60,8 @@ def staged(engine: Engine, image: str, scenario: Scenario, init: InitMode) -> It
             f"{scenario.name} does not run under {init.name}: {scenario.not_under[init.name]}",
             f"choose another --init: {', '.join(scenario.modes())}",
         )
-    labels = labels_for(scenario, init)
-    lab = Lab(
-        engine,
-        image,
-        init,
-        scenario.files(),
-        labels=labels,
-        bound_s=scenario.timeout_s,
-        limits=resolve(scenario.limits),
-        writes=scenario.writes,
-    )
+    lab = lab_for(engine, image, scenario, init, bound_s=scenario.timeout_s)
+    labels = lab.labels
     set_up: Callable[[Box], Moment] = scenario.moment or _scripts
     try:
         with lab.box() as box:

@@ -3,6 +3,7 @@ skip when no engine answers on a developer's machine, and fail in CI (CI=true)."
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -10,7 +11,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -108,6 +109,21 @@ def unprivileged_python(code: str, *argv: str) -> subprocess.CompletedProcess[st
         cwd="/",  # somewhere every user may be
         check=False,
     )
+
+
+def run_own_script(script: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], Any]:
+    """`python -m sandbox run SCRIPT ARGS --json`, results beside the script: the finished
+    command and the result contract it wrote (None if none)."""
+    out, results = script.parent / "out.json", script.parent / "results"
+    command = [sys.executable, "-m", "sandbox", "run", str(script), *args]
+    done = subprocess.run(
+        [*command, "--json", str(out), "--results", str(results)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ},
+    )
+    return done, json.loads(out.read_text()) if out.exists() else None
 
 
 def _unavailable(reason: str) -> NoReturn:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+from conftest import run_own_script
 
 from sandbox.lab import OUTPUT_LIMIT
 
@@ -26,34 +22,11 @@ echo done
 pytestmark = pytest.mark.usefixtures("image_ref", "no_leftovers")
 
 
-def run(script: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], Any]:
-    out = script.parent / "out.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sandbox",
-            "run",
-            str(script),
-            "--json",
-            str(out),
-            *args,
-            "--results",
-            str(script.parent / "results"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ},
-    )
-    return done, json.loads(out.read_text()) if out.exists() else None
-
-
 def test_orphans_stay_zombies_under_noreap_and_are_reaped_under_tini(tmp_path: Path) -> None:
     script = tmp_path / "orphans.sh"
     script.write_text(ORPHANS)
     script.chmod(0o644)  # not executable: the controller runs it with sh
-    done, (noreap, tini) = run(script)
+    done, (noreap, tini) = run_own_script(script)
     assert done.returncode == 0, done.stdout + done.stderr
     assert noreap["facts"]["zombies_left_with_ppid_1"] == 2
     assert noreap["facts"]["adopted_by_pid1"] == 2
@@ -67,7 +40,7 @@ def test_orphans_stay_zombies_under_noreap_and_are_reaped_under_tini(tmp_path: P
 def test_a_script_that_never_ends_is_stopped_at_its_timeout(tmp_path: Path) -> None:
     script = tmp_path / "forever.py"
     script.write_text("import time\nprint('started', flush=True)\nwhile True:\n    time.sleep(1)\n")
-    done, result = run(script, "--init", "tini", "--timeout", "2")
+    done, result = run_own_script(script, "--init", "tini", "--timeout", "2")
     assert done.returncode == 1
     assert result["ok"] is False
     assert result["error"] == (
@@ -80,7 +53,7 @@ def test_a_script_that_never_ends_is_stopped_at_its_timeout(tmp_path: Path) -> N
 def test_a_script_with_a_shebang_and_no_suffix_runs(tmp_path: Path) -> None:
     script = tmp_path / "hello"
     script.write_text("#!/bin/sh\necho hello from $0\n")
-    done, result = run(script, "--init", "noreap")
+    done, result = run_own_script(script, "--init", "noreap")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "hello from ./hello" in result["transcript"]
 
@@ -88,7 +61,7 @@ def test_a_script_with_a_shebang_and_no_suffix_runs(tmp_path: Path) -> None:
 def test_megabytes_of_output_are_kept_to_the_limit_and_said_so(tmp_path: Path) -> None:
     script = tmp_path / "loud.sh"
     script.write_text("#!/bin/sh\nhead -c 8000000 /dev/zero | tr '\\0' x\necho\necho the end\n")
-    done, result = run(script, "--init", "tini")
+    done, result = run_own_script(script, "--init", "tini")
     assert done.returncode == 0, done.stderr
     transcript = result["transcript"]
     assert max(map(len, re.findall("x+", transcript))) == OUTPUT_LIMIT  # kept, and no more
@@ -102,7 +75,7 @@ def test_a_script_that_closes_its_output_still_ends_and_is_reported(tmp_path: Pa
     # ... and leaves an orphan still running at its end: counted once it has exited.
     script = tmp_path / "quiet.sh"
     script.write_text("#!/bin/sh\necho before\nexec >&- 2>&-\n(sleep 0.5 &)\n")
-    done, result = run(script, "--init", "noreap")
+    done, result = run_own_script(script, "--init", "noreap")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "before" in result["transcript"] and result["exit_code"] == 0
     facts = result["facts"]
@@ -112,6 +85,6 @@ def test_a_script_that_closes_its_output_still_ends_and_is_reported(tmp_path: Pa
 def test_an_orphan_that_outlives_the_watch_is_counted_as_left_running(tmp_path: Path) -> None:
     script = tmp_path / "daemon.sh"
     script.write_text("#!/bin/sh\n(sleep 600 &)\necho started\n")
-    done, result = run(script, "--init", "tini")
+    done, result = run_own_script(script, "--init", "tini")
     assert done.returncode == 0, done.stdout + done.stderr
     assert (result["facts"]["left_running"], result["facts"]["zombies_left"]) == (1, 0)

@@ -7,15 +7,12 @@ and none of them leaves a container (the `no_leftovers` fixture) or a process on
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import psutil
 import pytest
+from conftest import run_own_script
 
 pytestmark = [pytest.mark.hostile, pytest.mark.usefixtures("image_ref", "no_leftovers")]
 
@@ -66,29 +63,6 @@ done
 """
 
 
-def run(script: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], Any]:
-    out = script.parent / "out.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sandbox",
-            "run",
-            str(script),
-            "--json",
-            str(out),
-            *args,
-            "--results",
-            str(script.parent / "results"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ},
-    )
-    return done, json.loads(out.read_text()) if out.exists() else None
-
-
 def host_processes_running(name: str) -> list[int]:
     """PIDs of host processes whose command line mentions `name` (the script's file name)."""
     found = []
@@ -107,7 +81,7 @@ def script(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_a_fork_bomb_stops_at_the_pids_limit_and_leaves_nothing(tmp_path: Path) -> None:
     bomb = script(tmp_path, "bomb.sh", FORK_BOMB)
-    done, result = run(bomb, "--init", "tini", "--pids-limit", "64")
+    done, result = run_own_script(bomb, "--init", "tini", "--pids-limit", "64")
     # dash gives up where fork fails ("Cannot fork"): refused at the limit, the bomb burns out.
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Cannot fork" in result["transcript"]
@@ -118,7 +92,7 @@ def test_a_fork_bomb_stops_at_the_pids_limit_and_leaves_nothing(tmp_path: Path) 
 
 def test_fork_is_refused_at_the_limit(tmp_path: Path) -> None:
     forker = script(tmp_path, "forker.py", FORK_UNTIL_REFUSED)
-    done, result = run(forker, "--init", "tini", "--pids-limit", "48")
+    done, result = run_own_script(forker, "--init", "tini", "--pids-limit", "48")
     assert done.returncode == 0, done.stdout + done.stderr
     line = next(x for x in result["transcript"].splitlines() if x.startswith("fork refused"))
     children = int(line.split()[3])
@@ -129,7 +103,7 @@ def test_fork_is_refused_at_the_limit(tmp_path: Path) -> None:
 
 def test_a_memory_hog_is_killed_and_reported_as_oom(tmp_path: Path) -> None:
     hog = script(tmp_path, "hog.py", MEMORY_HOG)
-    done, result = run(hog, "--init", "tini", "--memory", "96m")
+    done, result = run_own_script(hog, "--init", "tini", "--memory", "96m")
     assert done.returncode == 0, done.stdout + done.stderr
     assert result["exit_code"] == 137  # SIGKILL, from the OOM killer
     assert result["facts"]["oom_kills"] >= 1
@@ -139,7 +113,7 @@ def test_a_memory_hog_is_killed_and_reported_as_oom(tmp_path: Path) -> None:
 
 def test_the_network_cannot_be_reached(tmp_path: Path) -> None:
     probe = script(tmp_path, "net.py", NETWORK)
-    done, result = run(probe, "--init", "noreap")
+    done, result = run_own_script(probe, "--init", "noreap")
     assert done.returncode == 0, done.stdout + done.stderr
     lines = [x for x in result["transcript"].splitlines() if x.startswith(("reached", "no way"))]
     assert lines == [
@@ -150,7 +124,7 @@ def test_the_network_cannot_be_reached(tmp_path: Path) -> None:
 
 def test_nothing_outside_the_tmpfs_can_be_written(tmp_path: Path) -> None:
     writer = script(tmp_path, "writer.sh", WRITES)
-    done, result = run(writer, "--init", "noreap")
+    done, result = run_own_script(writer, "--init", "noreap")
     assert done.returncode == 0, done.stdout + done.stderr
     lines = [x for x in result["transcript"].splitlines() if x.startswith(("wrote", "refused"))]
     assert lines == [
