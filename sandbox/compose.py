@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -99,11 +98,8 @@ def pid1(mode: InitMode, workload: str) -> tuple[bool, tuple[str, ...]]:
 
 
 def limits(scenario: Scenario) -> Limits:
-    """The limits the scenario's boxes get: its scenario.py's PIDS_LIMIT (the one its demo
-    shows, pid-exhaustion's), else its `limits`, over the defaults."""
-    module = sys.modules.get(scenario.drive.__module__)
-    value = getattr(module, "PIDS_LIMIT", None)
-    return resolve(Limits(pids=value if isinstance(value, int) else None), scenario.limits)
+    """The limits the scenario's boxes get, as runner.lab_for gives them (no command line)."""
+    return resolve(Limits(pids=scenario.pids_limit), scenario.limits)
 
 
 def confinement(limits: Limits) -> list[str]:

@@ -107,27 +107,26 @@ class Lab:
     # -- what a scenario calls -----------------------------------------------------------
 
     @contextlib.contextmanager
-    def box(self, *, pids_limit: int | None = None) -> Iterator[Box]:
+    def box(self) -> Iterator[Box]:
         """A fresh container under this run's PID 1, removed afterwards whatever happens.
 
-        Confined (sandbox/confine.py) with the run's limits; `pids_limit` is the scenario's
-        own, part of what it shows (pid-exhaustion), and wins over them.
+        Confined (sandbox/confine.py) with the run's limits (runner.lab_for).
         """
         if self._cancelled.is_set():
             raise ScenarioError("the run was stopped; no new container is started")
         writable = {f"{HOME}/{name}" for name in self.writes}
-        with Staging(self._payload(), writable) as staged, self._box(staged, pids_limit) as box:
+        with Staging(self._payload(), writable) as staged, self._box(staged) as box:
             yield box
 
     @contextlib.contextmanager
-    def _box(self, staged: Staging, pids_limit: int | None) -> Iterator[Box]:
+    def _box(self, staged: Staging) -> Iterator[Box]:
         container_id = self.engine.create(
             self.image,
             list(self.init.command),
             self.labels,
             working_dir=HOME,
             environment=ENVIRONMENT,
-            confinement=staged.confinement(Limits(pids=pids_limit).over(self.limits)),
+            confinement=staged.confinement(self.limits),
             docker_init=self.init.docker_init,
         )
         box: Box | None = None

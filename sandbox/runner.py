@@ -55,7 +55,8 @@ def lab_for(
     limits: Limits | None = None,
 ) -> Lab:
     """A Lab for `scenario` under `init`: its files, fresh labels, and its limits (the
-    command line's `limits` over the scenario's over the defaults)."""
+    pids limit it shows, over the command line's `limits`, over its own, over the
+    defaults)."""
     return Lab(
         engine,
         image,
@@ -63,7 +64,7 @@ def lab_for(
         scenario.files(),
         labels=labels_for(scenario, init),
         bound_s=bound_s,
-        limits=resolve(limits, scenario.limits),
+        limits=resolve(Limits(pids=scenario.pids_limit), limits, scenario.limits),
         writes=scenario.writes,
     )
 

@@ -74,6 +74,9 @@ class Scenario:
     # Memory and pids limits of its boxes where the defaults do not suit it (confine.Limits);
     # the command line's --memory and --pids-limit win over them.
     limits: Limits | None = None
+    # A pids limit that is what the scenario shows (pid-exhaustion's fork failing): every
+    # box gets it, over the command line's --pids-limit too.
+    pids_limit: int | None = None
 
     def modes(self) -> tuple[str, ...]:
         """The PID 1 modes the scenario runs under: all but those of `not_under`."""

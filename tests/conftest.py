@@ -111,17 +111,26 @@ def unprivileged_python(code: str, *argv: str) -> subprocess.CompletedProcess[st
     )
 
 
+def sandbox_cli(
+    *args: str, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m sandbox ARGS`, to its end: what it printed and its exit code."""
+    return subprocess.run(
+        [sys.executable, "-m", "sandbox", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        check=False,
+    )
+
+
 def run_own_script(script: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], Any]:
     """`python -m sandbox run SCRIPT ARGS --json`, results beside the script: the finished
     command and the result contract it wrote (None if none)."""
     out, results = script.parent / "out.json", script.parent / "results"
-    command = [sys.executable, "-m", "sandbox", "run", str(script), *args]
-    done = subprocess.run(
-        [*command, "--json", str(out), "--results", str(results)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        env={**os.environ},
+    done = sandbox_cli(
+        "run", str(script), *args, "--json", str(out), "--results", str(results), timeout=180
     )
     return done, json.loads(out.read_text()) if out.exists() else None
 

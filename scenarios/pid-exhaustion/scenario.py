@@ -210,14 +210,15 @@ def joining_part(lab: Lab, box: Box) -> None:
 
 
 def drive(lab: Lab) -> None:
-    with lab.box(pids_limit=PIDS_LIMIT) as box:
+    with lab.box() as box:  # limited to PIDS_LIMIT (Scenario.pids_limit)
         hoarding_part(lab, box)
-    with lab.box(pids_limit=PIDS_LIMIT) as box:
+    with lab.box() as box:
         joining_part(lab, box)
 
 
 SCENARIO = Scenario(
     name="pid-exhaustion",
+    pids_limit=PIDS_LIMIT,
     title="2.僵尸进程与孤儿进程 — 一:僵尸进程(有害)",
     summary=f"Zombies keep their PIDs: at --pids-limit {PIDS_LIMIT} fork() fails; join avoids it.",
     explanation=f"""\

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import sandbox_cli as sandbox
 
 from sandbox.scenario import load_all
 
 pytestmark = pytest.mark.bad_input
 
 NAMES = ", ".join(load_all())
-
-
-def sandbox(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sandbox", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=60,
-    )
 
 
 @pytest.mark.parametrize(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from conftest import sandbox_cli as cli
 
 from sandbox import compose
 from sandbox.confine import DEFAULT_LIMITS, TMPFS
@@ -163,12 +163,6 @@ def test_scalars_read_back_as_the_same_string(text: str) -> None:
 def test_plain_scalars_stay_plain() -> None:
     for text in ("C.UTF-8", "/root", "process-sandbox:latest", "./scenarios/zombie:/root:ro"):
         assert compose.scalar(text) == text
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sandbox", *args], capture_output=True, text=True, timeout=60
-    )
 
 
 def test_compose_check_says_up_to_date() -> None:
