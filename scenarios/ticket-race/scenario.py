@@ -289,12 +289,13 @@ GOLDEN_MASKS: Masks = (
     ),
     # ... and how far the learner's own pipeline had started: its shell waiting for it
     # (Ss do_wait) or still forking it (Rs); sort and uniq -c waiting on their pipes,
-    # running (R: just exec'd, 1 in ~3 full suites), not yet exec'd (R, copies of the
-    # shell) or not yet forked. Their rows sort apart too: taken out, and one line put
-    # after ps's own row, which is always there.
+    # running or between the two (R or S with no wchan, just exec'd: each seen once in a
+    # few full suites), not yet exec'd (R, copies of the shell) or not yet forked. Their
+    # rows sort apart too: taken out, and one line put after ps's own row, which is always
+    # there.
     (
         r'^ +\d+ (?:Ss +do_wait|Rs? +-) +sh -c eval "\$SANDBOX_CMD" /opt/sandbox/sh\n'
-        r"|^ +1 (?:S +anon_pipe_read|R +-) +(?:sort|uniq -c)\n",
+        r"|^ +1 \S+ +\S+ +(?:sort|uniq -c)\n",
         "",
     ),
     (
