@@ -24,7 +24,8 @@ from sandbox.confine import DEFAULT_LIMITS, Limits, Staging
 from sandbox.engine import Engine, ExecResult
 from sandbox.errors import ConditionTimeout, SandboxError, ScenarioError
 from sandbox.inits import JOBS_SERVER, PID1_QUEUE, InitMode
-from sandbox.model import Process, Sample, Snapshot
+from sandbox.model import Process, ProcessEvent, Sample, Snapshot
+from sandbox.recorder import Recorder, RecorderUnavailable
 from sandbox.waiting import Timeout, wait_until
 
 T = TypeVar("T")
@@ -74,8 +75,10 @@ class Lab:
         bound_s: float,
         limits: Limits = DEFAULT_LIMITS,
         writes: tuple[str, ...] = (),
+        children: int = 0,
     ) -> None:
         self.engine = engine
+        self.children = children  # how many its script forks (Scenario.children, --children)
         self.limits = limits  # each box's memory and pids limits (sandbox/confine.py)
         self.writes = writes  # files of `files` the scenario's scripts write
         self.image = image
@@ -89,6 +92,12 @@ class Lab:
         self.observations: dict[str, Observation] = {}
         self.facts: dict[str, int | float | str] = {}
         self.timeline: list[Sample] = []
+        # Every fork, exec, exit and reap in the run's boxes (sandbox/recorder.py), how
+        # they were recorded (or why not: the timeline's samples are then all there is),
+        # and how many the kernel's socket dropped.
+        self.events: list[ProcessEvent] = []
+        self.recorder = ""
+        self.events_lost = 0
         self.host_differences: list[str] = []
         self.host_view: str = ""  # how the host's view was used, for the result
         self.host_comparisons = 0  # snapshots compared with the host's view
@@ -120,18 +129,28 @@ class Lab:
 
     @contextlib.contextmanager
     def _box(self, staged: Staging) -> Iterator[Box]:
-        container_id = self.engine.create(
-            self.image,
-            list(self.init.command),
-            self.labels,
-            working_dir=HOME,
-            environment=ENVIRONMENT,
-            confinement=staged.confinement(self.limits),
-            docker_init=self.init.docker_init,
-        )
+        recorder = self._recorder()  # its start-up overlaps the container's creation
+        try:
+            container_id = self.engine.create(
+                self.image,
+                list(self.init.command),
+                self.labels,
+                working_dir=HOME,
+                environment=ENVIRONMENT,
+                confinement=staged.confinement(self.limits),
+                docker_init=self.init.docker_init,
+            )
+        except BaseException:
+            if recorder is not None:
+                recorder.abandon()
+            raise
         box: Box | None = None
         self.write(f"\n{CONTAINER_MARK} (PID 1: {self.init.shown})\n")
         try:
+            with self._lock:
+                self.boxes_opened += 1
+                index = self.boxes_opened
+            recorder = self._follow(recorder, container_id, index)
             self.engine.start(container_id)
             init_host_pid = int(self.engine.state(container_id).get("Pid") or 0)
             host = proctable.host_can_see(container_id, init_host_pid)
@@ -142,9 +161,10 @@ class Lab:
                     else "unavailable: the engine does not run on this machine's kernel "
                     f"({self.engine.endpoint}); the in-container table is the only view"
                 )
-            with self._lock:
-                self.boxes_opened += 1
-                index = self.boxes_opened
+            if not host and recorder is not None:  # it hears this kernel, not the engine's
+                recorder.abandon()
+                recorder = None
+                self.recorder = "sampled: the engine runs on another kernel than this machine's"
             box = Box(self, container_id, host_view=host, init_host_pid=init_host_pid, index=index)
             if ready := self.init.ready:
                 # Until PID 1 has started its own child (sleep, the job server), that child
@@ -157,14 +177,50 @@ class Lab:
                 )
             yield box
         except BaseException:
+            self._keep_events(recorder)
             with contextlib.suppress(SandboxError):
                 self.engine.remove(container_id)
             raise
         else:
+            # Before the removal, whose kills and reaps are the engine's, not the scenario's.
+            self._keep_events(recorder)
             self.engine.remove(container_id)  # an interruption here is swept by the runner
         finally:
             if box is not None:
                 box.close()
+
+    def _recorder(self) -> Recorder | None:
+        """A recording process for the next box (sandbox/recorder.py), or None."""
+        try:
+            return Recorder(origin=self.started)
+        except OSError as exc:
+            self.recorder = f"sampled: the recording process could not start ({exc.strerror})"
+            return None
+
+    def _follow(self, recorder: Recorder | None, container_id: str, index: int) -> Recorder | None:
+        """The recorder, listening for the created container's events; or None, and why."""
+        if recorder is None:
+            return None
+        try:
+            recorder.follow(container_id, index)
+        except RecorderUnavailable as exc:
+            self.recorder = f"sampled: {exc.message}"
+            return None
+        return recorder
+
+    def _keep_events(self, recorder: Recorder | None) -> None:
+        if recorder is None:
+            return
+        try:
+            recording = recorder.stop()
+        except RecorderUnavailable as exc:
+            self.recorder = f"sampled: {exc.message}"
+            return
+        with self._lock:
+            self.events += recording.events
+            self.events_lost += recording.lost
+            if not self.recorder:
+                self.recorder = recording.how
 
     def _payload(self) -> dict[str, bytes]:
         """Path in the container -> content: the scenario's files in the home folder, the

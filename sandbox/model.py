@@ -43,6 +43,22 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class ProcessEvent:
+    """One fork, exec, exit or reap of a container's process, as the kernel reported it
+    (sandbox/recorder.py). PIDs as seen inside the container; 0 where unknown."""
+
+    at_s: float  # seconds since the run started (the kernel's own clock for fork/exec/exit)
+    kind: str  # "fork", "exec", "exit", "reap"
+    pid: int
+    ppid: int  # its parent at that moment (0: outside the container, or unknown)
+    host_pid: int
+    # exec: the command line; exit: "exit N" or "killed by SIGNAME"; reap: "orphan" where
+    # the adopter (PID 1, or a child subreaper) reaped it, its parent having died first.
+    detail: str = ""
+    container: int = 1  # which of the run's containers (Snapshot.container)
+
+
+@dataclass(frozen=True)
 class Expectation:
     """A claim a scenario makes, and whether it should hold under each PID 1 mode."""
 
@@ -84,6 +100,10 @@ class RunResult:
     timeline: tuple[Sample, ...] = ()  # sampled counts, where the scenario watched them
     # Why the scenario cannot run under this PID 1 mode; such a result has no checks.
     not_applicable: str = ""
+    # Every fork, exec, exit and reap of the run's processes (sandbox/recorder.py), and how
+    # they were recorded, or why they were not (the timeline is then sampled only).
+    events: tuple[ProcessEvent, ...] = ()
+    recorder: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

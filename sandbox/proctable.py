@@ -90,14 +90,24 @@ def host_can_see(container_id: str, init_host_pid: int) -> bool:
 
 def read_host(container_id: str) -> tuple[Process, ...]:
     """The container's processes as the host's /proc shows them, in container PIDs."""
-    members: dict[int, int] = {}  # host pid -> container pid
+    return read_host_pids(host_members(container_id))
+
+
+def host_members(container_id: str) -> dict[int, int]:
+    """The container's processes, zombies included: host PID -> PID in the container."""
+    members: dict[int, int] = {}
     for pid in psutil.pids():
         try:
             if container_id not in Path(f"/proc/{pid}/cgroup").read_text():
                 continue
-            members[pid] = _namespace_pid(Path(f"/proc/{pid}/status").read_text())
+            members[pid] = namespace_pid(pid)
         except (OSError, ValueError):  # gone meanwhile, or not ours to read
             continue
+    return members
+
+
+def read_host_pids(members: dict[int, int]) -> tuple[Process, ...]:
+    """The processes `members` names (host PID -> container PID), in container PIDs."""
     table = []
     for host_pid, ns_pid in members.items():
         try:
@@ -169,6 +179,12 @@ def oom_kills(init_host_pid: int) -> int | None:
 def forks_refused(init_host_pid: int) -> int | None:
     """How many forks the container's pids limit refused (pids.events, `max`)."""
     return _event_count(init_host_pid, "pids", ("pids.events",), "max")
+
+
+def namespace_pid(host_pid: int) -> int:
+    """Host process `host_pid`'s PID in its own (the container's) PID namespace: the
+    innermost of the `NSpid:` line of /proc/<pid>/status. (OSError, ValueError: gone.)"""
+    return _namespace_pid(Path(f"/proc/{host_pid}/status").read_text())
 
 
 def _namespace_pid(status: str) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.errors import SandboxError, UsageError
-from sandbox.model import CheckResult, Process, RunResult, Sample, Snapshot
+from sandbox.model import CheckResult, Process, ProcessEvent, RunResult, Sample, Snapshot
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -108,6 +108,7 @@ def result_from_dict(d: Mapping[str, Any]) -> RunResult:
             "checks": tuple(CheckResult(**c) for c in d["checks"]),
             "snapshots": tuple(snapshot(s) for s in d["snapshots"]),
             "timeline": tuple(Sample(**s) for s in d.get("timeline", ())),
+            "events": tuple(ProcessEvent(**e) for e in d.get("events", ())),
         }
     )
 

@@ -1,0 +1,162 @@
+"""What a run's process events add up to: counts, reaps and their latency, zombies over time.
+
+Pure functions of the events sandbox/recorder.py recorded (RunResult.events), for the
+reports and the checks. A process is known by its container and host PID (its PID in the
+container may be 0, where it was gone before it could be looked up).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sandbox.model import ProcessEvent, Sample
+from sandbox.recorder import ORPHAN, REAPED_AS_PARENT_DIED
+
+# Who reaped a process: its parent; the adopter (PID 1, or a child subreaper), its parent
+# having died first; or one of them, as the parent died (too close to tell).
+BY_PARENT, BY_ADOPTER, BY_EITHER = "parent", "adopter", "parent or adopter"
+
+
+@dataclass(frozen=True)
+class Reap:
+    """One reap: when the process exited, when its reaper could first have waited for it,
+    when it was gone, and who reaped it: its parent, or its adopter (PID 1, or a child
+    subreaper) once the parent had died."""
+
+    pid: int
+    container: int
+    exited_s: float
+    reapable_s: float  # its exit, or for an orphan its parent's death, whichever came later
+    reaped_s: float
+    by: str  # BY_PARENT or BY_ADOPTER
+
+    @property
+    def latency_s(self) -> float:
+        """How long its reaper took, once it could: exit (or orphaning) -> gone."""
+        return max(0.0, self.reaped_s - self.reapable_s)
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """A run's process events, counted."""
+
+    forks: int
+    execs: int
+    exits: int
+    reaps: tuple[Reap, ...]
+    unreaped: int  # exited, and still zombies when the recording stopped
+    peak_zombies: int
+    peak_at_s: float
+
+    def reaped_by(self, by: str) -> tuple[Reap, ...]:
+        return tuple(r for r in self.reaps if r.by == by)
+
+
+Key = tuple[int, int]  # (container, host PID)
+
+
+def lifecycle(events: Iterable[ProcessEvent]) -> Lifecycle:
+    ordered = sorted(events, key=lambda e: e.at_s)
+    parent: dict[Key, Key | None] = {}
+    exited: dict[Key, float] = {}
+    died: dict[Key, float] = {}  # a parent's exit, by the PID its children know it by
+    by_pid: dict[tuple[int, int], Key] = {}  # (container, PID in it) -> its key
+    reaps: list[Reap] = []
+    forks = execs = 0
+    zombies, peak, peak_at = set(), 0, 0.0
+    for e in ordered:
+        key = (e.container, e.host_pid)
+        if key not in parent:  # first seen: its fork, or its exec (`docker exec`, PID 1)
+            parent[key] = by_pid.get((e.container, e.ppid)) if e.ppid else None
+            if e.pid:
+                by_pid[(e.container, e.pid)] = key
+        if e.kind == "fork":
+            forks += 1
+        elif e.kind == "exec":
+            execs += 1
+        elif e.kind == "exit":
+            exited[key] = e.at_s
+            died[key] = e.at_s
+            zombies.add(key)
+        elif e.kind == "reap":
+            zombies.discard(key)
+            reaps.append(_reap(e, key, exited, died, parent[key]))
+        if len(zombies) > peak:
+            peak, peak_at = len(zombies), e.at_s
+    return Lifecycle(
+        forks=forks,
+        execs=execs,
+        exits=sum(1 for e in ordered if e.kind == "exit"),
+        reaps=tuple(reaps),
+        unreaped=len(zombies),
+        peak_zombies=peak,
+        peak_at_s=peak_at,
+    )
+
+
+def _reap(
+    e: ProcessEvent, key: Key, exited: dict[Key, float], died: dict[Key, float], up: Key | None
+) -> Reap:
+    """A reap event as a Reap: an orphan's (the recorder marks it) counts from the later of
+    its exit and its parent's death, when the adopter got it."""
+    exit_s = exited.get(key, e.at_s)
+    by = {ORPHAN: BY_ADOPTER, REAPED_AS_PARENT_DIED: BY_EITHER}.get(e.detail, BY_PARENT)
+    orphan = by == BY_ADOPTER and up is not None
+    reapable = max(exit_s, died.get(up, exit_s)) if orphan and up is not None else exit_s
+    return Reap(e.pid, e.container, exit_s, reapable, e.at_s, by)
+
+
+def zombie_curve(events: Iterable[ProcessEvent], most: int = 2000) -> tuple[Sample, ...]:
+    """Processes and zombies after each event: exact, for a plot of counts over time.
+
+    Past `most` points, each stretch of events becomes its first and its peak point, so
+    that a burst of 10,000 draws fast and keeps its highest count.
+    """
+    alive: set[Key] = set()
+    zombies: set[Key] = set()
+    points: list[Sample] = []
+    for e in sorted(events, key=lambda e: e.at_s):
+        key = (e.container, e.host_pid)
+        if e.kind in ("fork", "exec"):
+            alive.add(key)
+        elif e.kind == "exit":
+            zombies.add(key)
+        elif e.kind == "reap":
+            alive.discard(key)
+            zombies.discard(key)
+        points.append(Sample(e.at_s, len(alive), len(zombies)))
+    if len(points) <= most:
+        return tuple(points)
+    size = math.ceil(len(points) / (most // 2))
+    thinned: list[Sample] = []
+    for i in range(0, len(points), size):
+        stretch = points[i : i + size]
+        top = max(stretch, key=lambda s: s.zombies)
+        thinned += [stretch[0]] if top is stretch[0] else [stretch[0], top]
+    if thinned[-1] is not points[-1]:
+        thinned.append(points[-1])
+    return tuple(thinned)
+
+
+def quantile(values: Sequence[float], q: float) -> float:
+    """The q-quantile (0..1) of `values`, by the nearest rank (an observed value)."""
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("no values")
+    rank = max(1, math.ceil(q * len(ordered)))
+    return ordered[rank - 1]
+
+
+def counts_line(life: Lifecycle, lost: int | None = None) -> str:
+    """`12 forks, 3 execs, 12 exits, 12 reaps (10 by PID 1 or a subreaper), ...`."""
+    adopted = len(life.reaped_by(BY_ADOPTER))
+    either = len(life.reaped_by(BY_EITHER))
+    close = f", {either:,} as their parent died" if either else ""
+    line = (
+        f"{life.forks:,} forks, {life.execs:,} execs, {life.exits:,} exits, "
+        f"{len(life.reaps):,} reaps ({adopted:,} by PID 1 or a subreaper{close}), "
+        f"{life.unreaped:,} never reaped, peak {life.peak_zombies:,} zombies"
+    )
+    return line + (f", {lost:,} lost" if lost is not None else "")

@@ -1,0 +1,545 @@
+"""Every fork, exec, exit and reap of one container's processes, as the kernel reports them.
+
+The one module that listens to the kernel's process-events connector (netlink,
+NETLINK_CONNECTOR, multicast group CN_IDX_PROC). It hears every fork, exec and exit on the
+machine, stamped with the kernel's CLOCK_MONOTONIC (Python's time.monotonic), and keeps
+those of one container: the processes there when recording began, their descendants, and
+what `docker exec` starts in it (found at its exec by the container ID in
+/proc/<pid>/cgroup). The controller's own commands (proctable.HELPER_MARK) and their
+children are left out, as they are from the process tables.
+
+The connector has no event for a reap. Each process gets a pidfd when it is first seen,
+and a kernel that wakes a pidfd's poller with POLLHUP when its process is reaped (Linux 6.9
+and later; checked once, see reaps_wake_pidfds) has each reap timed at that wake-up. On
+an older kernel the exited processes' pidfds are polled instead, and the recorder says so.
+
+Nothing is lost unseen: the connector numbers its messages per CPU, so a gap in a CPU's
+sequence is a count of events the socket dropped (`Recording.lost`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import functools
+import json
+import os
+import resource
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from sandbox import proctable
+from sandbox.errors import SandboxError
+from sandbox.model import ProcessEvent
+
+NETLINK_CONNECTOR = 11
+CN_IDX_PROC = CN_VAL_PROC = 1
+PROC_CN_MCAST_LISTEN, PROC_CN_MCAST_IGNORE = 1, 2
+NLMSG_DONE = 3
+SO_RCVBUFFORCE = 33  # as root: a receive buffer past net.core.rmem_max
+RECEIVE_BUFFER = 64 << 20  # bytes: a burst of 10,000 forks and exits fits many times over
+PROC_EVENT_FORK, PROC_EVENT_EXEC, PROC_EVENT_EXIT = 0x1, 0x2, 0x80000000
+
+NLMSGHDR = struct.Struct("=IHHII")  # len, type, flags, seq, pid
+CN_MSG = struct.Struct("=IIIIHH")  # idx, val, seq, ack, len, flags
+EVENT_HEADER = struct.Struct("=IIQ")  # what, cpu, timestamp_ns
+FORK = struct.Struct("=IIII")  # parent pid, parent tgid, child pid, child tgid
+EXEC = struct.Struct("=II")  # pid, tgid
+EXIT = struct.Struct("=IIII")  # pid, tgid, exit code (a wait status), exit signal
+EXIT_PARENT = struct.Struct("=II")  # parent pid, parent tgid (Linux 4.18 and later)
+
+# A reap event's detail: by the adopter (PID 1, or a child subreaper), its parent having
+# died first; or too close to the parent's death to tell by whom. Empty: by its parent.
+ORPHAN, REAPED_AS_PARENT_DIED = "orphan", "as its parent died"
+POLL_S = 0.005  # where pidfds do not report reaps: how often exited processes are looked at
+CONNECTOR = "the kernel's process-events connector (every fork, exec and exit)"
+
+
+START_S = 10.0  # for the recording process to be listening and to have taken the table
+STOP_S = 30.0  # for it to hand over its recording (10,000 processes' events: ~1 s)
+
+
+class RecorderUnavailable(SandboxError):
+    """The connector cannot be listened to here: the run's timeline is sampled instead."""
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What a recorder heard, from its start to its stop."""
+
+    events: tuple[ProcessEvent, ...]
+    lost: int  # events the socket dropped (gaps in the connector's per-CPU numbering)
+    how: str  # how forks, exits and reaps were seen, for the report
+
+
+@dataclass
+class _Member:
+    pid: int  # in the container (0: it was gone before it could be looked up)
+    ppid_host: int  # its parent's host PID (0: outside the container)
+    pidfd: int = -1  # -1: none (gone before it could be opened, or out of descriptors)
+    exited: bool = False
+    gone_at: float | None = None  # reaped before its fork was read: by then at the latest
+    # Its parent died first and left it to the adopter (PID 1, or a child subreaper).
+    orphan: bool = False
+    parent_died: float | None = None  # reaped about then, by its parent or the adopter
+
+
+@dataclass
+class _Sequence:
+    last: dict[int, int] = field(default_factory=dict)  # per CPU
+    lost: int = 0
+
+    def saw(self, cpu: int, seq: int) -> None:
+        before = self.last.get(cpu)
+        if before is not None and seq > before + 1:
+            self.lost += seq - before - 1
+        self.last[cpu] = seq
+
+
+class Listener:
+    """The recording process's work: one container's process events, until told to stop.
+
+    Listening starts at once; the socket is read once `follow CONTAINER_ID` has come on
+    `control` (a file descriptor), and what the kernel sent meanwhile waits in it. `stop`
+    (or the end of `control`) ends the recording, which goes to `answer` as one JSON line.
+    """
+
+    def __init__(self, *, origin: float, control: int) -> None:
+        """Listen at once (RecorderUnavailable where the kernel will not let us)."""
+        self.origin = origin  # the run's start (time.monotonic()): events are stamped from it
+        self.container_id = ""  # none followed yet
+        self.reaps_wake = reaps_wake_pidfds()
+        self._sock = _listen()
+        self._members: dict[int, _Member] = {}  # by host PID
+        self._children: dict[int, set[int]] = {}  # host PID -> its members' host PIDs
+        self._helpers: set[int] = set()  # the controller's own commands, by host PID
+        self._by_pidfd: dict[int, int] = {}  # pidfd -> host PID
+        self._events: list[tuple[float, str, int, int, int, str]] = []
+        self._sequence = _Sequence()
+        self._control = control
+        self._commands = b""
+        self._poller = select.epoll()
+        self._poller.register(control, select.EPOLLIN)
+
+    def how(self) -> str:
+        return f"{CONNECTOR}; reaps " + (
+            "as the kernel wakes each process's pidfd"
+            if self.reaps_wake
+            else f"by looking at each exited process's pidfd every {POLL_S * 1000:g} ms "
+            "(this kernel's pidfds do not wake at a reap)"
+        )
+
+    def serve(self, answer: Callable[[str], None]) -> None:
+        """Record until `stop` (or the end of the commands), then answer the recording."""
+        while True:
+            ready = self._poller.poll(-1 if self.reaps_wake else POLL_S)
+            woke = time.monotonic() - self.origin  # a reap's time: when it woke us
+            # The socket first: a reaped process's exit was queued at the exit, before the
+            # reap, so it is read now, and its fork too (where its pidfd came from).
+            self._drain()
+            for fd, mask in ready:
+                if mask & select.EPOLLHUP and fd in self._by_pidfd:
+                    self._reaped(fd, woke)
+            if not self.reaps_wake:
+                for fd in self._polled_reaps():
+                    self._reaped(fd, woke)
+            for command in self._read_commands(ready):
+                verb, _, argument = command.partition(" ")
+                if verb == "follow" and not self.container_id:
+                    self.container_id = argument
+                    self._poller.register(self._sock.fileno(), select.EPOLLIN)
+                    self._drain()
+                elif verb == "stop":
+                    self._drain()
+                    answer(json.dumps([self._events, self._sequence.lost, self.how()]))
+                    return
+
+    def _read_commands(self, ready: list[tuple[int, int]]) -> list[str]:
+        if not any(fd == self._control for fd, _ in ready):
+            return []
+        chunk = os.read(self._control, 4096)
+        self._commands += chunk if chunk else b"\nstop\n"  # the controller is gone
+        *lines, self._commands = self._commands.split(b"\n")
+        return [line.decode() for line in lines if line]
+
+    # -- the connector's messages -------------------------------------------------------
+
+    def _drain(self) -> None:
+        """Read every message queued on the socket, without blocking (once following)."""
+        while self.container_id:
+            try:
+                data = self._sock.recv(1 << 16, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return
+            except OSError as exc:
+                if exc.errno == errno.ENOBUFS:  # it overflowed: the numbering counts the loss
+                    continue
+                raise
+            self._messages(data)
+
+    def _messages(self, data: bytes) -> None:
+        offset = 0
+        while offset + NLMSGHDR.size + CN_MSG.size <= len(data):
+            length = NLMSGHDR.unpack_from(data, offset)[0]
+            idx, val, seq, _, size, _ = CN_MSG.unpack_from(data, offset + NLMSGHDR.size)
+            body = offset + NLMSGHDR.size + CN_MSG.size
+            if (idx, val) == (CN_IDX_PROC, CN_VAL_PROC) and size >= EVENT_HEADER.size:
+                what, cpu, stamp = EVENT_HEADER.unpack_from(data, body)
+                self._sequence.saw(cpu, seq)
+                self._event(what, stamp / 1e9 - self.origin, data, body + EVENT_HEADER.size)
+            offset += max((length + 3) & ~3, NLMSGHDR.size)
+
+    def _event(self, what: int, at: float, data: bytes, offset: int) -> None:
+        if what == PROC_EVENT_FORK:
+            _, parent, child, child_tgid = FORK.unpack_from(data, offset)
+            if child == child_tgid:  # a process, not a thread
+                self._forked(at, parent, child)
+        elif what == PROC_EVENT_EXEC:
+            pid, tgid = EXEC.unpack_from(data, offset)
+            if pid == tgid:
+                self._execed(at, tgid)
+        elif what == PROC_EVENT_EXIT:
+            pid, tgid, status, _ = EXIT.unpack_from(data, offset)
+            parent = 0
+            if len(data) >= offset + EXIT.size + EXIT_PARENT.size:
+                _, parent = EXIT_PARENT.unpack_from(data, offset + EXIT.size)
+            if pid == tgid:
+                self._exited(at, tgid, status, parent)
+
+    def _forked(self, at: float, parent: int, child: int) -> None:
+        if parent in self._helpers:
+            self._helpers.add(child)
+        elif parent in self._members and child not in self._members:
+            self._record(at, "fork", self._add(child, parent), child)
+
+    def _execed(self, at: float, pid: int) -> None:
+        if pid in self._helpers:
+            return
+        if pid in self._members:
+            self._record(at, "exec", self._members[pid], pid, _command(pid))
+        elif _in_container(pid, self.container_id):
+            command = _command(pid)
+            if not command:  # gone already (a typed command's instant `kill`): not followed
+                return
+            # The controller's own commands, as proctable.without_helpers has them: never
+            # PID 1 (whose command line may name the controller's job server).
+            if proctable.HELPER_MARK in command and _namespace_pid(pid) != 1:
+                self._helpers.add(pid)
+            else:  # started by `docker exec`: its parent is outside the container
+                self._record(at, "exec", self._add(pid, 0), pid, command)
+
+    def _exited(self, at: float, pid: int, status: int, parent: int) -> None:
+        self._helpers.discard(pid)
+        member = self._members.get(pid)
+        if member is None or member.exited:
+            return
+        if parent and member.ppid_host and parent != member.ppid_host:
+            member.orphan = True  # its parent died first: it exits the adopter's child
+        if parent:
+            member.ppid_host = parent if parent in self._members else 0
+        member.exited = True
+        self._orphaned(pid, at)
+        self._record(at, "exit", member, pid, _status(status))
+        if member.gone_at is not None:  # reaped before its fork was read
+            del self._members[pid]
+            self._record(member.gone_at, "reap", member, pid)
+
+    def _orphaned(self, parent: int, at: float) -> None:
+        """`parent` exited at `at` (the kernel sends that after handing its children to the
+        adopter): which of its children are orphans, the adopter's to reap.
+
+        One alive, or still a zombie now, is. One reaped already but not yet seen to be
+        was reaped by its parent if that wake-up came before `at`; after it, the reap
+        and the death were too close to tell who reaped it (`REAPED_AS_PARENT_DIED`).
+        """
+        for host_pid in self._children.pop(parent, ()):
+            member = self._members.get(host_pid)
+            if member is None:
+                continue
+            if not member.exited or member.pidfd < 0 or not _gone(member.pidfd):
+                member.orphan = True
+            else:
+                member.parent_died = at
+
+    def _reaped(self, pidfd: int, at: float) -> None:
+        host_pid = self._by_pidfd.pop(pidfd)
+        member = self._members.pop(host_pid)
+        self._children.get(member.ppid_host, set()).discard(host_pid)
+        os.close(pidfd)  # which also takes it out of the epoll set
+        if member.orphan:
+            by = ORPHAN
+        elif member.parent_died is not None and at > member.parent_died:
+            by = REAPED_AS_PARENT_DIED
+        else:
+            by = ""
+        self._record(at, "reap", member, host_pid, by)
+
+    def _polled_reaps(self) -> set[int]:
+        return {
+            pidfd
+            for pidfd, host_pid in self._by_pidfd.items()
+            if self._members[host_pid].exited and _gone(pidfd)
+        }
+
+    # -- members -------------------------------------------------------------------------
+
+    def _add(self, host_pid: int, parent_host_pid: int) -> _Member:
+        member = _Member(_namespace_pid(host_pid), parent_host_pid)
+        self._children.setdefault(parent_host_pid, set()).add(host_pid)
+        try:
+            member.pidfd = os.pidfd_open(host_pid)
+        except ProcessLookupError:
+            member.gone_at = time.monotonic() - self.origin
+        except OSError:  # out of descriptors: its reap is not seen
+            pass
+        else:
+            self._by_pidfd[member.pidfd] = host_pid
+            self._poller.register(member.pidfd, 0)  # 0: woken for POLLHUP, the reap, only
+        self._members[host_pid] = member
+        return member
+
+    def _record(
+        self, at: float, kind: str, member: _Member, host_pid: int, detail: str = ""
+    ) -> None:
+        parent = self._members.get(member.ppid_host)
+        self._events.append(
+            (round(at, 6), kind, member.pid, parent.pid if parent else 0, host_pid, detail)
+        )
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._sock.send(_control(self._sock, PROC_CN_MCAST_IGNORE))
+        self._sock.close()
+        for pidfd in self._by_pidfd:
+            os.close(pidfd)
+        self._poller.close()
+
+
+class Recorder:
+    """The controller's handle on one container's recording process.
+
+    Start it before creating the container (its own start-up, ~0.1 s, overlaps the
+    creation); follow() the container once created, before it starts; stop() for the
+    recording. Whatever happens, the process ends with its pipe: abandon() ends it now.
+    """
+
+    def __init__(self, *, origin: float) -> None:
+        self.container = 1  # which of the run's containers, for its events
+        package_root = str(Path(__file__).resolve().parent.parent)
+        path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "sandbox.recorder", repr(origin)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": path},
+            start_new_session=True,  # Ctrl-C at the terminal is the controller's to handle
+        )
+
+    def follow(self, container_id: str, container: int) -> None:
+        """Record container `container_id` (created, not started): returns once listening.
+
+        RecorderUnavailable (the process ended) where this machine cannot record.
+        """
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self.container = container
+        with contextlib.suppress(OSError):  # it has ended already: its reason is on stdout
+            self._process.stdin.write(f"follow {container_id}\n".encode())
+            self._process.stdin.flush()
+        line = _read_line(self._process.stdout, START_S)
+        if line != "listening":
+            if line:
+                why = line.removeprefix("unavailable: ")
+            elif self._process.poll() is None:
+                why = f"the recording process did not answer in {START_S:g} s"
+            else:
+                why = f"the recording process failed: {self._failure()}"
+            self.abandon()
+            raise RecorderUnavailable(why)
+
+    def stop(self) -> Recording:
+        """Stop recording: every event the kernel sent until now is in the recording."""
+        try:
+            out, err = self._process.communicate(b"stop\n", timeout=STOP_S)
+        except subprocess.TimeoutExpired:
+            self.abandon()
+            raise RecorderUnavailable(
+                f"the recording process did not end in {STOP_S:g} s"
+            ) from None
+        try:
+            events, lost, how = json.loads(out)
+            return Recording(
+                tuple(
+                    ProcessEvent(at, kind, pid, ppid, host_pid, detail, self.container)
+                    for at, kind, pid, ppid, host_pid, detail in events
+                ),
+                int(lost),
+                str(how),
+            )
+        except (ValueError, TypeError) as exc:
+            why = self._failure(err)
+            raise RecorderUnavailable(f"the recording process failed: {why}") from exc
+
+    def abandon(self) -> None:
+        """End the recording process now, without its recording (again: nothing)."""
+        if self._process.returncode is None:
+            with contextlib.suppress(OSError):
+                self._process.kill()
+            self._process.wait()
+        for stream in (self._process.stdin, self._process.stdout, self._process.stderr):
+            if stream is not None:
+                stream.close()
+
+    def _failure(self, err: bytes | None = None) -> str:
+        """The last line the process wrote to stderr (read now if `err` is None): why it ended."""
+        if err is None:
+            self._process.wait(STOP_S)
+            err = self._process.stderr.read() if self._process.stderr else b""
+        lines = (err or b"").decode(errors="replace").strip().splitlines()
+        return lines[-1] if lines else f"it ended with status {self._process.returncode}"
+
+
+def _read_line(stream: IO[bytes], timeout_s: float) -> str:
+    """One line of `stream` within `timeout_s` ("" at its end, or when none came in time)."""
+    ready, _, _ = select.select([stream], [], [], timeout_s)
+    return stream.readline().decode().strip() if ready else ""
+
+
+def _listen() -> socket.socket:
+    """A socket subscribed to the connector's process events; RecorderUnavailable if not."""
+    try:
+        sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_CONNECTOR)
+    except (OSError, AttributeError) as exc:  # AttributeError: not Linux
+        raise RecorderUnavailable(f"no netlink connector here ({exc})") from None
+    try:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER)
+        except PermissionError:  # not root: as large as net.core.rmem_max lets it be
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+        sock.bind((0, CN_IDX_PROC))
+        sock.send(_control(sock, PROC_CN_MCAST_LISTEN))
+    except OSError as exc:
+        sock.close()
+        why = "it needs root on this kernel" if exc.errno in (errno.EPERM, errno.EACCES) else ""
+        raise RecorderUnavailable(
+            f"the kernel's process-events connector refused to be listened to"
+            f"{': ' + why if why else ''} ({exc.strerror})"
+        ) from None
+    _allow_descriptors()
+    return sock
+
+
+def _control(sock: socket.socket, operation: int) -> bytes:
+    """The netlink message that subscribes a socket to process events (or unsubscribes it)."""
+    payload = struct.pack("=I", operation)
+    message = CN_MSG.pack(CN_IDX_PROC, CN_VAL_PROC, 0, 0, len(payload), 0) + payload
+    port = sock.getsockname()[0]
+    return NLMSGHDR.pack(NLMSGHDR.size + len(message), NLMSG_DONE, 0, 0, port) + message
+
+
+@functools.cache
+def _allow_descriptors() -> None:
+    """A pidfd per process: 10,000 zombies need 10,000 descriptors, past the usual 1,024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+@functools.cache
+def reaps_wake_pidfds() -> bool:
+    """Whether this kernel wakes a pidfd's poller with POLLHUP when its process is reaped.
+
+    Tried once on a child of our own: its pidfd is registered while it is a zombie, then
+    it is reaped; an epoll that reports POLLHUP at once was woken by the reap.
+    """
+    child = subprocess.Popen(["true"])
+    try:
+        pidfd = os.pidfd_open(child.pid)
+    except OSError:
+        child.wait()
+        return False
+    try:
+        select.select([pidfd], [], [], 5.0)  # readable once it has exited (still a zombie)
+        with select.epoll() as poller:
+            poller.register(pidfd, 0)
+            child.wait()
+            return any(mask & select.EPOLLHUP for _, mask in poller.poll(0))
+    finally:
+        os.close(pidfd)
+
+
+def _gone(pidfd: int) -> bool:
+    """Whether the process of `pidfd` has been reaped: a signal 0 reaches a zombie, not
+    a process that is gone."""
+    try:
+        signal.pidfd_send_signal(pidfd, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _in_container(host_pid: int, container_id: str) -> bool:
+    try:
+        return container_id in Path(f"/proc/{host_pid}/cgroup").read_text()
+    except OSError:
+        return False
+
+
+def _namespace_pid(host_pid: int) -> int:
+    try:
+        return proctable.namespace_pid(host_pid)
+    except (OSError, ValueError):  # gone already
+        return 0
+
+
+def _command(host_pid: int) -> str:
+    try:
+        raw = Path(f"/proc/{host_pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    return raw.rstrip(b"\0").replace(b"\0", b" ").decode(errors="replace")
+
+
+def _status(status: int) -> str:
+    """A wait status as words: `exit 0`, `killed by SIGTERM`."""
+    if status & 0x7F:
+        try:
+            return f"killed by {signal.Signals(status & 0x7F).name}"
+        except ValueError:
+            return f"killed by signal {status & 0x7F}"
+    return f"exit {status >> 8 & 0xFF}"
+
+
+def main(argv: list[str]) -> int:
+    """The recording process: `python -m sandbox.recorder ORIGIN`, commands on stdin."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the controller's to handle
+
+    def answer(text: str) -> None:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+    try:
+        listener = Listener(origin=float(argv[0]), control=sys.stdin.fileno())
+    except RecorderUnavailable as exc:
+        answer(f"unavailable: {exc.message}")
+        return 0
+    answer("listening")
+    listener.serve(answer)
+    listener.close()
+    os._exit(0)  # answered: the controller need not wait for the interpreter's teardown
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
