@@ -46,7 +46,7 @@ from sandbox.junit import render_junit
 from sandbox.model import RunResult
 from sandbox.report import render_run, render_summary
 from sandbox.results import load_results, save_run, to_json, write_atomic
-from sandbox.runner import run_scenario, signals_ignored
+from sandbox.runner import MAX_CHILDREN, run_scenario, signals_ignored
 from sandbox.scenario import SCENARIOS_DIR, Scenario, find, load_all
 
 
@@ -96,6 +96,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         scenario = find(args.scenario, args.scenarios)
     inits = _inits(args.init, DEFAULT_INITS)
     limits = confinement_limits(args)
+    check_children(args.children, [scenario])
     engine, ref = _engine_and_image(args.python)
     results: list[RunResult] = []
     for init in inits:
@@ -108,6 +109,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 timeout_s=args.timeout,
                 python=args.python,
                 limits=limits,
+                children=args.children,
             )
         except Interrupted as stopped:
             note = _keep_partial(stopped.partial, scenario, args, results)
@@ -230,6 +232,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError(f"-j must be at least 1, not {args.jobs}")
     limits = confinement_limits(args)
+    check_children(args.children, scenarios)
     pythons = list(dict.fromkeys(args.python or [image.DEFAULT_PYTHON]))
     images = {python: _engine_and_image(python)[1] for python in pythons}
     started = time.monotonic()
@@ -252,7 +255,13 @@ def cmd_matrix(args: argparse.Namespace) -> int:
             print(render_run(result, find(result.scenario, args.scenarios)), file=sys.stderr)
 
     results = matrix.run_matrix(
-        scenarios, inits, images, jobs=args.jobs, progress=progress, limits=limits
+        scenarios,
+        inits,
+        images,
+        jobs=args.jobs,
+        progress=progress,
+        limits=limits,
+        children=args.children,
     )
     names = summary.columns(results)
     folder = args.out or matrix.default_folder(args.results)
@@ -441,6 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(func=cmd_gc)
 
     add_limit_options(run, grid)
+    add_children_option(run, grid)
     for sub in (listing, run, prompt, rewrite, grid):
         sub.add_argument(
             "--scenarios",
@@ -487,6 +497,30 @@ def add_limit_options(*subs: argparse.ArgumentParser) -> None:
             metavar="N",
             help="each container's pids limit (default: the scenario's, "
             f"else {DEFAULT_LIMITS.pids}); a scenario's own, part of what it shows, stays",
+        )
+
+
+def add_children_option(*subs: argparse.ArgumentParser) -> None:
+    for sub in subs:
+        sub.add_argument(
+            "--children",
+            type=int,
+            metavar="N",
+            help="how many children the scenario's script forks, where it takes a number "
+            "(zombie-flood: 10 by default, up to 10,000)",
+        )
+
+
+def check_children(children: int | None, scenarios: list[Scenario]) -> None:
+    """UsageError unless --children is absent, or in range and taken by a scenario asked for."""
+    if children is None:
+        return
+    if not 1 <= children <= MAX_CHILDREN:
+        raise UsageError(f"--children must be between 1 and {MAX_CHILDREN:,}, not {children}")
+    if not any(s.children is not None for s in scenarios):
+        takers = [s.name for s in load_all().values() if s.children is not None]
+        raise UsageError(
+            f"--children is for scenarios that fork a number of children: {', '.join(takers)}"
         )
 
 

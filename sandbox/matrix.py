@@ -37,9 +37,11 @@ def run_matrix(
     jobs: int,
     progress: Progress,
     limits: Limits | None = None,
+    children: int | None = None,
 ) -> list[RunResult]:
     """Every scenario under every mode on every Python of `images` (version -> image),
-    `jobs` at a time; results in scenario x Python x mode order."""
+    `jobs` at a time; results in scenario x Python x mode order. `children` goes to the
+    scenarios that take a number of children (Scenario.children)."""
     cases = [
         (scenario, init, python) for scenario in scenarios for python in images for init in inits
     ]
@@ -49,7 +51,13 @@ def run_matrix(
         if not hasattr(local, "engine"):  # one connection per worker thread
             local.engine = Engine.connect()
         return run_scenario(
-            local.engine, images[python], scenario, init, python=python, limits=limits
+            local.engine,
+            images[python],
+            scenario,
+            init,
+            python=python,
+            limits=limits,
+            children=children if scenario.children is not None else None,
         )
 
     results: dict[int, RunResult] = {}

@@ -19,6 +19,7 @@ from sandbox.errors import (
     EngineUnavailable,
     Interrupted,
     SandboxError,
+    UsageError,
 )
 from sandbox.inits import InitMode
 from sandbox.lab import Lab, Observation
@@ -31,6 +32,12 @@ from sandbox.scenario import Scenario
 SESSION = os.environ.get("SANDBOX_SESSION") or uuid.uuid4().hex[:12]
 HOST_CHECK = "host-view-agrees"
 WATCHDOG_GRACE_S = 5.0  # past a run's bound, before its containers are removed under it
+# A scenario asked for more children than it declares (`--children`): its bound grows by
+# this much per extra child (a fork, and its row in every table read; 10,000 zombies of
+# zombie-flood take 35 s here), and its pids limit leaves this much room above them.
+PER_CHILD_S = 0.005
+CHILD_HEADROOM = 64
+MAX_CHILDREN = 10_000  # what the sandbox is sized and tested for (the pids limit follows)
 
 
 def labels_for(scenario: Scenario, init: InitMode) -> dict[str, str]:
@@ -53,10 +60,15 @@ def lab_for(
     *,
     bound_s: float,
     limits: Limits | None = None,
+    children: int | None = None,
 ) -> Lab:
     """A Lab for `scenario` under `init`: its files, fresh labels, and its limits (the
     pids limit it shows, over the command line's `limits`, over its own, over the
-    defaults)."""
+    defaults; room for `children`, the number it was asked to fork, above all)."""
+    count = children or scenario.children or 0
+    resolved = resolve(Limits(pids=scenario.pids_limit), limits, scenario.limits)
+    if count + CHILD_HEADROOM > (resolved.pids or 0):
+        resolved = replace(resolved, pids=count + CHILD_HEADROOM)
     return Lab(
         engine,
         image,
@@ -64,8 +76,9 @@ def lab_for(
         scenario.files(),
         labels=labels_for(scenario, init),
         bound_s=bound_s,
-        limits=resolve(Limits(pids=scenario.pids_limit), limits, scenario.limits),
+        limits=resolved,
         writes=scenario.writes,
+        children=count,
     )
 
 
@@ -78,8 +91,12 @@ def run_scenario(
     timeout_s: float | None = None,
     python: str = "",
     limits: Limits | None = None,
+    children: int | None = None,
 ) -> RunResult:
     """Run `scenario` under `init` in fresh containers; every container is removed after.
+
+    `children`: how many its script forks, for a scenario that takes the number
+    (Scenario.children); the run's bound grows with it.
 
     A condition that never comes true, or a lost process, ends the run early: the result
     then says why (`error`) and carries the last process table seen. A lost engine is
@@ -88,8 +105,11 @@ def run_scenario(
     """
     if init.name in scenario.not_under:
         return replace(not_applicable(scenario, init, image), python=python)
-    bound = timeout_s if timeout_s is not None else scenario.timeout_s
-    lab = lab_for(engine, image, scenario, init, bound_s=bound, limits=limits)
+    if children is not None and scenario.children is None:
+        raise UsageError(f"{scenario.name} forks no number of children that can be changed")
+    extra = max(0, (children or 0) - (scenario.children or 0))
+    bound = timeout_s if timeout_s is not None else scenario.timeout_s + PER_CHILD_S * extra
+    lab = lab_for(engine, image, scenario, init, bound_s=bound, limits=limits, children=children)
     labels = lab.labels
     error = None
     expired = threading.Event()
@@ -122,6 +142,8 @@ def run_scenario(
             f"stopped at the run's wall-clock bound ({bound:g} s, +{WATCHDOG_GRACE_S:g} s): "
             "its containers were removed under it"
         )
+    if lab.events:
+        lab.fact("events_lost", lab.events_lost)
     checks = evaluate(scenario.expectations, lab.observations, init.name, stopped_by=error)
     if lab.host_comparisons:
         checks += (_host_check(lab),)
@@ -141,6 +163,8 @@ def run_scenario(
         python=python,
         facts=dict(lab.facts),
         timeline=tuple(lab.timeline),
+        events=tuple(sorted(lab.events, key=lambda e: e.at_s)),
+        recorder=lab.recorder,
     )
     if isinstance(stopped, Interrupted):
         raise Interrupted(stopped.signum, result) from stopped

@@ -77,6 +77,10 @@ class Scenario:
     # A pids limit that is what the scenario shows (pid-exhaustion's fork failing): every
     # box gets it, over the command line's --pids-limit too.
     pids_limit: int | None = None
+    # How many children its script forks, where a learner may ask for another number
+    # (`--children N`, e.g. zombie-flood's 10,000): the drive reads lab.children. None:
+    # the scenario takes no such number.
+    children: int | None = None
 
     def modes(self) -> tuple[str, ...]:
         """The PID 1 modes the scenario runs under: all but those of `not_under`."""
@@ -143,6 +147,8 @@ def _validate(scenario: Scenario, path: Path) -> None:
             raise DeclarationError(f"{path}: writes: {name!r} must be a file of its folder")
     if scenario.timeout_s <= 0:
         raise DeclarationError(f"{path}: timeout_s must be positive")
+    if scenario.children is not None and scenario.children < 1:
+        raise DeclarationError(f"{path}: children must be at least 1, or None")
 
 
 def load_all(root: Path = SCENARIOS_DIR) -> Mapping[str, Scenario]:

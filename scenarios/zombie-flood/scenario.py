@@ -28,7 +28,7 @@ from sandbox.waiting import Timeout, wait_until
 
 SCRIPT = "python3 flood.py"
 T = TypeVar("T")
-CHILDREN = 10  # flood.py's bound (see its comment)
+CHILDREN = 10  # flood.py's bound (see its comment); `--children N` asks for another
 
 # The seed: once the culprit is shot, init "会wait()这些孤儿进程". tini (also as Docker's
 # --init, and as the subreaper) does so on SIGCHLD at once, and within 1 s (its wait
@@ -52,6 +52,8 @@ SUBREAPER_ROWS = (
 # machine a child that is not run for 0.1 s prints after the next one (seen once in 70
 # runs here): the lines' order is a race, so their PIDs are not compared (the count is).
 CHILD_LINE = (r"^子 \d+$", "子 <its pid>")
+
+SHOWN = 20  # PIDs a check's detail lists (10,000 zombies: the first 20 and a count)
 
 Sample = tuple[float, frozenset[int], Table]  # seconds since the start, zombie PIDs, table
 
@@ -88,11 +90,16 @@ def sampled_wait_for(
     return value
 
 
+def script(children: int) -> str:
+    """The command that starts flood.py with `children` children (the seed's as typed)."""
+    return SCRIPT if children == CHILDREN else f"{SCRIPT} {children}"
+
+
 def sample_growth(box: Box, parent: int, started: float) -> list[Sample]:
-    """The zombies each time their number grows, until all CHILDREN are there (or one vanishes)."""
+    """The zombies each time their number grows, until all children are there (or one vanishes)."""
     samples: list[Sample] = []
     seen: frozenset[int] = frozenset()
-    while len(seen) < CHILDREN:
+    while len(seen) < box.lab.children:
         now, table = sampled_wait_for(box, f"more than {len(seen)} zombies", grown_or_shrunk(seen))
         samples.append((time.monotonic() - started, now, table))
         if not seen <= now:
@@ -101,7 +108,7 @@ def sample_growth(box: Box, parent: int, started: float) -> list[Sample]:
     return samples
 
 
-def growth_holds(samples: list[Sample], parent: int) -> tuple[bool, str]:
+def growth_holds(samples: list[Sample], parent: int, children: int) -> tuple[bool, str]:
     """Whether the samples show zombies piling up under a living parent that never waits."""
     problems = []
     for i, (at, pids, table) in enumerate(samples):
@@ -118,9 +125,9 @@ def growth_holds(samples: list[Sample], parent: int) -> tuple[bool, str]:
             problems.append(f"at {at:.2f} s the parent {parent} was not alive")
     if len(samples) < 3:
         problems.append(f"only {len(samples)} samples")
-    if not samples or len(samples[-1][1]) != CHILDREN:
-        problems.append(f"the count never reached {CHILDREN}")
-    counts = ", ".join(f"{len(pids)} at {at:.2f} s" for at, pids, _ in samples)
+    if not samples or len(samples[-1][1]) != children:
+        problems.append(f"the count never reached {children}")
+    counts = ", ".join(f"{len(pids):,} at {at:.2f} s" for at, pids, _ in samples)
     return not problems, f"zombie count {counts}; " + (
         "; ".join(problems)
         if problems
@@ -130,15 +137,16 @@ def growth_holds(samples: list[Sample], parent: int) -> tuple[bool, str]:
 
 def moment(box: Box) -> Moment:
     """For `python -m sandbox shell zombie-flood`: all of the culprit's children are zombies."""
-    job = box.start(SCRIPT)
+    children = box.lab.children
+    job = box.start(script(children))
     parent = job.pid()
     box.wait_for(
-        f"{CHILDREN} zombie children of {SCRIPT}",
-        lambda t: len([p for p in zombies(t) if p.ppid == parent]) == CHILDREN or None,
+        f"{children} zombie children of {SCRIPT}",
+        lambda t: len([p for p in zombies(t) if p.ppid == parent]) == children or None,
     )
     return Moment(
-        f"{SCRIPT} (PID {parent}) forked {CHILDREN} children, one every 0.1 s, and never waits: "
-        f"all {CHILDREN} are zombies now.",
+        f"{SCRIPT} (PID {parent}) forked {children} children, over about a second, and never "
+        f"waits: all {children} are zombies now.",
         (
             "ps aux | grep Z",
             "top -bn1 | head -5",
@@ -153,20 +161,22 @@ def drive(lab: Lab) -> None:
         lab.say(
             "三:僵尸进程危害场景 — 父进程只管生成新的子进程,至于子进程退出之后的事情,则一概不闻不问"
         )
+        children = lab.children
         started = time.monotonic()
-        job = box.start(SCRIPT)
+        job = box.start(script(children))
         parent = job.pid()
         samples = sample_growth(box, parent, started)
         lab.fact(
             "zombie_samples",
             " ".join(f"{at:.3f}s:{len(pids)}" for at, pids, _ in samples),
         )
-        output = job.wait_for_output(lambda text: text.count("子") >= CHILDREN)
-        holds, detail = growth_holds(samples, parent)
+        output = job.wait_for_output(lambda text: text.count("子") >= children)
+        holds, detail = growth_holds(samples, parent, children)
         printed = output.count("子")
+        lab.fact("children_printed", printed)
         lab.check(
             "zombies-pile-up",
-            holds and printed == CHILDREN,
+            holds and printed == children,
             f"{detail}; {printed} children printed 子",
         )
 
@@ -175,9 +185,10 @@ def drive(lab: Lab) -> None:
         listed = [r for r in rows if r.is_zombie and r.command == "[python3] <defunct>"]
         lab.check(
             "ps-shows-many-zombies",
-            len(listed) == CHILDREN,
-            f"`ps aux | grep Z` lists {len(listed)} processes with STAT Z, [python3] <defunct>: "
-            + ", ".join(str(r.pid) for r in listed),
+            len(listed) == children,
+            f"`ps aux | grep Z` lists {len(listed):,} processes with STAT Z, [python3] <defunct>: "
+            + ", ".join(str(r.pid) for r in listed[:SHOWN])
+            + (f" and {len(listed) - SHOWN:,} more" if len(listed) > SHOWN else ""),
         )
         before = zombie_pids(snapshot.processes)
         lab.fact("zombies_before_kill", len(before))
@@ -283,20 +294,58 @@ def drive(lab: Lab) -> None:
             "orphaned-zombies-stay",
             gone
             and first_gone is None
-            and len(adopted) == len(before) == CHILDREN
+            and len(adopted) == len(before) == children
             and find(last, parent) is None,
             stay_detail,
         )
-        lab.check(
-            "init-reaps-the-orphans",
-            gone and all_gone is not None and all_gone <= INIT_REAP_S,
-            reap_detail,
-        )
+        sampled = (gone and all_gone is not None and all_gone <= INIT_REAP_S, reap_detail)
         box.capture(
             "after killing the culprit" if gone else "after kill -TERM 1 (the culprit lives on)",
             "ps -eo pid,ppid,stat,args",
         )
         box.sample()  # the timeline ends on the table the learner last saw
+    # The recorder's events (once the box is closed) time every reap exactly; the table,
+    # read every few hundred ms with 1,000 zombies in it, only brackets them.
+    holds, detail = recorded_reaps(lab, parent, adopter_is) or sampled
+    lab.check("init-reaps-the-orphans", holds, detail)
+    record_children(lab, parent)
+
+
+def recorded_reaps(lab: Lab, parent: int, adopter_is: str) -> tuple[bool, str] | None:
+    """Whether the recorder saw every child of `parent` reaped within INIT_REAP_S of the
+    parent's death, and what it saw; None where there was no recorder."""
+    if not lab.events:
+        return None
+    events = [e for e in lab.events if e.container == 1]
+    children = {e.host_pid for e in events if e.kind == "fork" and e.ppid == parent}
+    death = next((e.at_s for e in events if e.kind == "exit" and e.pid == parent), None)
+    if death is None:
+        return False, (
+            f"recorded: the culprit (PID {parent}) never died, so its {len(children):,} "
+            "zombies were never orphaned"
+        )
+    late = sorted(e.at_s - death for e in events if e.kind == "reap" and e.host_pid in children)
+    if len(late) < len(children):
+        return False, (
+            f"recorded: {len(late):,} of the {len(children):,} zombies were reaped after the "
+            f"culprit's death, by the end of the run: {adopter_is} does not wait for orphans"
+        )
+    return late[-1] <= INIT_REAP_S, (
+        f"recorded: all {len(children):,} zombies were reaped within {late[-1] * 1000:.1f} ms "
+        f"of the culprit's death (half within {late[len(late) // 2] * 1000:.1f} ms): "
+        f"{adopter_is} adopted them and waited for them"
+    )
+
+
+def record_children(lab: Lab, parent: int) -> None:
+    """What the recorder heard of the culprit's children, to hold against what the script
+    printed (children_printed): forks, exits and reaps, each as counted by the kernel."""
+    if not lab.events:
+        return
+    forked = {e.host_pid for e in lab.events if e.kind == "fork" and e.ppid == parent}
+    for kind in ("fork", "exit", "reap"):
+        seen = {e.host_pid for e in lab.events if e.kind == kind and e.host_pid in forked}
+        lab.fact(f"children_{kind}s_recorded", len(seen))
 
 
 # Where a check holds under every mode.
@@ -338,13 +387,15 @@ look at the process table, from the start to the end of the run.""",
     expectations=(
         expect(
             "zombies-pile-up",
-            f"while the parent lives, the zombie count rises with time up to {CHILDREN}; "
+            f"while the parent lives, the zombie count rises with time up to {CHILDREN} (or "
+            "the --children asked for); "
             "no zombie goes away, every one is the parent's",
             **EVERYWHERE,
         ),
         expect(
             "ps-shows-many-zombies",
-            f"`ps aux | grep Z` shows {CHILDREN} processes with STAT Z, [python3] <defunct>",
+            f"`ps aux | grep Z` shows {CHILDREN} (or --children) processes with STAT Z, "
+            "[python3] <defunct>",
             **EVERYWHERE,
         ),
         expect(
@@ -389,5 +440,6 @@ look at the process table, from the start to the end of the run.""",
     drive=drive,
     moment=moment,
     timeout_s=40.0,
+    children=CHILDREN,
     golden_masks=(SUBREAPER_ROWS, CHILD_LINE),
 )
