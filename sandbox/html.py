@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox import summary
+from sandbox import lifecycle, report, summary
 from sandbox.model import CheckResult, Process, RunResult, Sample, Snapshot
 from sandbox.results import write_atomic
 
@@ -239,9 +239,13 @@ def _ticks(top: float, step: float) -> list[float]:
 
 
 def render_plot(
-    title: str, series: Mapping[str, Sequence[Sample]], colours: Mapping[str, str]
+    title: str,
+    series: Mapping[str, Sequence[Sample]],
+    colours: Mapping[str, str],
+    notes: Mapping[str, str] | None = None,
 ) -> str:
-    """Zombies over time, one polyline per mode (`series`), with axes, ticks and a legend."""
+    """Zombies over time, one polyline per mode (`series`), with axes, ticks and a legend
+    (each mode's peak and its `notes`: how its counts were had; by default, the samples)."""
     left, top, plot_w, plot_h = 56, 12, 640, 220
     width, height = left + plot_w + 24, top + plot_h + 50 + 20 * len(series)
     every = [s for samples in series.values() for s in samples]
@@ -287,10 +291,131 @@ def render_plot(
             f'points="{points}"/>'
             f'<line x1="{left}" y1="{ly - 4}" x2="{left + 28}" y2="{ly - 4}" stroke="{colour}" '
             f'stroke-width="3"/><text class="legend" x="{left + 36}" y="{ly}">{esc(mode)}: '
-            f"peak {peak}, {len(samples)} samples</text>"
+            f"peak {peak:,}, {esc((notes or {}).get(mode, _count(len(samples), 'sample')))}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+# -- reap latency ------------------------------------------------------------------------
+
+LATENCY_LOW, DECADES, PER_DECADE = -5, 6, 4  # 10 µs .. 10 s, a bar per quarter decade
+
+
+def _bins(latencies: Sequence[float]) -> list[int]:
+    """How many latencies fall in each bar (log scale; the ends take what is beyond)."""
+    bins = [0] * (DECADES * PER_DECADE)
+    for seconds in latencies:
+        position = (math.log10(max(seconds, 1e-9)) - LATENCY_LOW) * PER_DECADE
+        bins[min(len(bins) - 1, max(0, math.floor(position)))] += 1
+    return bins
+
+
+def _duration(seconds: float) -> str:
+    """1.5 µs, 0.31 ms, 17 ms, 1.2 s."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.3g} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds:.3g} s"
+
+
+def _spread(latencies: Sequence[float]) -> str:
+    """`1,000 · median 17 ms · p99 31 ms · max 35 ms` of sorted latencies."""
+    return (
+        f"{len(latencies):,} · median {_duration(lifecycle.quantile(latencies, 0.5))} · "
+        f"p99 {_duration(lifecycle.quantile(latencies, 0.99))} · max {_duration(latencies[-1])}"
+    )
+
+
+def render_latency(rows: Sequence[lifecycle.Reaping], colours: Mapping[str, str]) -> str:
+    """A histogram per mode of how long reaps took once they could happen (log scale):
+    PID 1's or the subreaper's in the mode's colour, the processes' own parents' in grey."""
+    label_w, plot_w, row_h, top, text_w = 130, 432, 46, 8, 360
+    bar_w = plot_w / (DECADES * PER_DECADE)
+    width, height = label_w + plot_w + text_w, top + row_h * len(rows) + 44
+    parts = [
+        f'<svg class="latency" role="img" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" aria-label="reap latency by PID 1 mode">'
+    ]
+    for i, row in enumerate(rows):
+        base = top + i * row_h + row_h - 8
+        adopter, parent = _bins(row.adopter), _bins(row.parent)
+        tallest = max([*adopter, *parent, 1])
+        parts.append(
+            f'<g class="mode" data-mode="{esc(row.mode)}">'
+            f'<text x="{label_w - 8}" y="{base - 12}" text-anchor="end">{esc(row.mode)}</text>'
+            f'<line class="grid" x1="{label_w}" y1="{base}" x2="{label_w + plot_w}" y2="{base}"/>'
+        )
+        for bins, kind, fill in ((parent, "parent", "#bbb"), (adopter, "adopter", "")):
+            for b, count in enumerate(bins):
+                if count:
+                    h = max(1.0, (row_h - 14) * count / tallest)
+                    colour = fill or colours.get(row.mode, PALETTE[0])
+                    parts.append(
+                        f'<rect class="{kind}" x="{label_w + b * bar_w + 1:.1f}" '
+                        f'y="{base - h:.1f}" width="{bar_w - 2:.1f}" height="{h:.1f}" '
+                        f'fill="{colour}"><title>{count:,}</title></rect>'
+                    )
+        if row.adopter:
+            said = f"by PID 1 or a subreaper: {_spread(row.adopter)}"
+        elif row.recorded:
+            said = f"none by PID 1 or a subreaper ({row.unreaped:,} never reaped)"
+        else:
+            said = "not recorded (sampled)"
+        parts.append(f'<text x="{label_w + plot_w + 10}" y="{base - 12}">{esc(said)}</text></g>')
+    bottom = top + row_h * len(rows)
+    for decade in range(DECADES + 1):
+        x = label_w + decade * PER_DECADE * bar_w
+        parts.append(
+            f'<line class="grid" x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}"/>'
+            f'<text x="{x:.1f}" y="{bottom + 14}" text-anchor="middle">'
+            f"{_duration(10.0 ** (LATENCY_LOW + decade))}</text>"
+        )
+    parts.append(
+        f'<text class="axis" x="{label_w + plot_w / 2:g}" y="{bottom + 34}" '
+        'text-anchor="middle">from exit (or, for an orphan, its parent\'s death) to reaped'
+        "</text></svg>"
+    )
+    return "".join(parts)
+
+
+def _reaping(results: list[RunResult], colours: Mapping[str, str]) -> str:
+    """The reap-latency section: the histograms, then the figures, per mode."""
+    several = summary.several_pythons(results)
+    rows = lifecycle.reaping(
+        (summary.column(r, several), r) for r in results if not r.not_applicable
+    )
+    if not any(row.recorded for row in rows):
+        how = next((r.recorder for r in results if r.recorder), "")
+        return (
+            '<section id="reaping"><h2>Reap latency by PID 1 mode</h2><p class="note">'
+            f"Not recorded: the timelines are sampled only{esc(': ' + how if how else '')}"
+            "</p></section>"
+        )
+    head = (
+        "<tr><th>PID 1 mode</th><th>runs recorded</th><th>reaped by PID 1 or a subreaper</th>"
+        "<th>reaped by their parent</th><th>as their parent died</th><th>never reaped</th>"
+        "<th>most zombies at once</th></tr>"
+    )
+    lines = [
+        f"<tr><th>{esc(row.mode)}</th><td>{row.recorded}"
+        + (f" ({row.sampled} sampled)" if row.sampled else "")
+        + f"</td><td>{esc(_spread(row.adopter)) if row.adopter else '0'}</td>"
+        f"<td>{esc(_spread(row.parent)) if row.parent else '0'}</td>"
+        f"<td>{row.either:,}</td><td>{row.unreaped:,}</td><td>{row.peak_zombies:,}</td></tr>"
+        for row in rows
+    ]
+    how = next((r.recorder for r in results if r.events), "")
+    return (
+        '<section id="reaping"><h2>Reap latency by PID 1 mode</h2>'
+        '<p class="note">Every fork, exit and reap of every run, as the kernel reported it '
+        f"({esc(how)}). A reap's latency runs from the moment it could happen: the process's "
+        "exit, or for an orphan its parent's death, when PID 1 (or the subreaper) got it. "
+        "Grey: reaps by the processes' own parents (join(), a shell's wait).</p>"
+        f'<div class="scroll">{render_latency(rows, colours)}</div>'
+        f'<table class="reaping">{head}{"".join(lines)}</table></section>'
+    )
 
 
 # -- the page ----------------------------------------------------------------------------
@@ -324,7 +449,8 @@ svg.tree .more rect{fill:#fff;stroke:#5f6368;stroke-dasharray:3 3}
 svg.tree .more text{font-style:italic}
 svg.plot .frame{fill:none;stroke:#444}svg.plot .grid{stroke:#e3e3e3}
 svg.plot .series{fill:none;stroke-width:2;stroke-linejoin:round}
-svg.plot .axis{font:13px system-ui,sans-serif}
+svg.plot .axis,svg.latency .axis{font:13px system-ui,sans-serif}
+svg.latency .grid{stroke:#e3e3e3}
 .key span{display:inline-block;padding:0 6px;margin-right:8px;border:1px solid #9aa0a6;
 font:12px ui-monospace,monospace}
 .key .pid1{background:#d2e3fc;border:2px solid #1a56c4}
@@ -392,18 +518,25 @@ def _matrix(results: list[RunResult], columns: Sequence[str], anchors: Sequence[
 
 
 def _plots(results: list[RunResult], colours: Mapping[str, str]) -> str:
-    """A plot per scenario with sampled counts, a line per column (mode) that has them."""
+    """A plot per scenario with zombie counts over time, a line per column (mode) that has
+    them: exact, from the recorded events, or else the sampled timeline."""
     several = summary.several_pythons(results)
     by_scenario: dict[str, dict[str, Sequence[Sample]]] = {}
+    notes: dict[str, dict[str, str]] = {}
     for r in results:
-        if r.timeline:
-            by_scenario.setdefault(r.scenario, {})[summary.column(r, several)] = r.timeline
+        column = summary.column(r, several)
+        if r.events:
+            by_scenario.setdefault(r.scenario, {})[column] = lifecycle.zombie_curve(r.events)
+            notes.setdefault(r.scenario, {})[column] = f"exact, {_count(len(r.events), 'event')}"
+        elif r.timeline:
+            by_scenario.setdefault(r.scenario, {})[column] = r.timeline
+            notes.setdefault(r.scenario, {})[column] = _count(len(r.timeline), "sample")
     parts = []
     for scenario, series in by_scenario.items():
         title = f"{scenario}: zombies over time"
         parts.append(
             f'<section class="timeline"><h2>{esc(title)}</h2><div class="scroll">'
-            f"{render_plot(title, series, colours)}</div></section>"
+            f"{render_plot(title, series, colours, notes[scenario])}</div></section>"
         )
     return "".join(parts)
 
@@ -455,6 +588,7 @@ def _run(r: RunResult, anchor: str) -> str:
     meta += [f"{r.duration_s:.1f} s"]
     meta += [f"image {r.image}"] if r.image else []
     meta += [f"host view: {r.host_view}"] if r.host_view else []
+    meta += [f"process events: {r.recorder}"] if r.recorder else []
     parts = [
         f'<section class="run {state}" id="{esc(anchor)}">',
         f'<h2>{esc(_title(r))}: <span class="verdict {state}">{verdict}</span> '
@@ -466,6 +600,8 @@ def _run(r: RunResult, anchor: str) -> str:
     if r.error:
         parts.append(f'<p class="error">Stopped early: {esc(plain(r.error))}</p>')
     parts.append(_checks(r.checks))
+    if r.events:
+        parts.append(f'<p class="events">Recorded: {esc(report.events_line(r))}.</p>')
     if r.facts:
         facts = "".join(
             f"<tr><th>{esc(k)}</th><td>{esc(plain(str(v)))}</td></tr>" for k, v in r.facts.items()
@@ -504,6 +640,7 @@ def render_html(results: list[RunResult], inits: list[str]) -> str:
             '<section id="matrix"><h2>Scenarios × PID 1 modes</h2>',
             _matrix(results, inits, anchors),
             "</section>",
+            _reaping(results, colours),
             _plots(results, colours),
             f'<section id="runs"><h2>Runs</h2>{KEY}</section>',
             *(_run(r, a) for r, a in zip(results, anchors, strict=True)),

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sandbox.model import ProcessEvent, Sample
+from sandbox.model import ProcessEvent, RunResult, Sample
 from sandbox.recorder import ORPHAN, REAPED_AS_PARENT_DIED
 
 # Who reaped a process: its parent; the adopter (PID 1, or a child subreaper), its parent
@@ -160,3 +160,41 @@ def counts_line(life: Lifecycle, lost: int | None = None) -> str:
         f"{life.unreaped:,} never reaped, peak {life.peak_zombies:,} zombies"
     )
     return line + (f", {lost:,} lost" if lost is not None else "")
+
+
+@dataclass(frozen=True)
+class Reaping:
+    """One PID 1 mode's reaps over a set of runs: who reaped, how fast, what was left."""
+
+    mode: str
+    recorded: int  # runs whose events were recorded
+    sampled: int  # runs whose timeline was only sampled (no reap timed)
+    adopter: tuple[float, ...]  # latencies (s) of reaps by PID 1 or a subreaper, sorted
+    parent: tuple[float, ...]  # ... by the process's own parent
+    either: int  # reaped as the parent died: by whom, too close to tell
+    unreaped: int  # exited and still zombies when their run's recording stopped
+    peak_zombies: int  # the most zombies at once in one of the runs
+
+
+def reaping(runs: Iterable[tuple[str, RunResult]]) -> list[Reaping]:
+    """Per mode (the first of each pair, e.g. a matrix column), in order of appearance."""
+    by_mode: dict[str, list[RunResult]] = {}
+    for mode, run in runs:
+        by_mode.setdefault(mode, []).append(run)
+    rows = []
+    for mode, results in by_mode.items():
+        lives = [lifecycle(r.events) for r in results if r.events]
+        reaps = [reap for life in lives for reap in life.reaps]
+        rows.append(
+            Reaping(
+                mode=mode,
+                recorded=len(lives),
+                sampled=sum(1 for r in results if not r.events and not r.not_applicable),
+                adopter=tuple(sorted(r.latency_s for r in reaps if r.by == BY_ADOPTER)),
+                parent=tuple(sorted(r.latency_s for r in reaps if r.by == BY_PARENT)),
+                either=sum(1 for r in reaps if r.by == BY_EITHER),
+                unreaped=sum(life.unreaped for life in lives),
+                peak_zombies=max((life.peak_zombies for life in lives), default=0),
+            )
+        )
+    return rows

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sandbox import lifecycle
 from sandbox.model import CheckResult, RunResult
 from sandbox.scenario import Scenario
 
@@ -50,6 +51,10 @@ def render_run(result: RunResult, scenario: Scenario) -> str:
     ]
     if result.error:
         parts.append(f"  ✗ run stopped early: {result.error}")
+    if result.recorder:
+        parts.append(_rule("process events", "-"))
+        parts.append(f"  {events_line(result) if result.events else 'none recorded'}")
+        parts.append(f"  ({result.recorder})")
     if result.facts:
         parts.append(_rule("figures", "-"))
         parts += [f"  {name}: {value}" for name, value in result.facts.items()]
@@ -58,6 +63,13 @@ def render_run(result: RunResult, scenario: Scenario) -> str:
         f"exit code {result.exit_code}, {result.duration_s:.1f} s"
     )
     return "\n".join(parts) + "\n"
+
+
+def events_line(result: RunResult) -> str:
+    """What the run's recorded events add up to, in a line (lifecycle.counts_line)."""
+    lost = result.facts.get("events_lost")
+    life = lifecycle.lifecycle(result.events)
+    return lifecycle.counts_line(life, lost if isinstance(lost, int) else None)
 
 
 def render_summary(results: Iterable[RunResult]) -> str:

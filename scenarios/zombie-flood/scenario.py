@@ -16,12 +16,14 @@ Every table read while waiting is a sample of the run's timeline (zombies over t
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from sandbox.inits import REAP_WINDOW_S
 from sandbox.lab import DEFAULT_WAIT_S, Box, Lab, Table
+from sandbox.model import ProcessEvent
 from sandbox.proctable import find, parse_ps_aux, zombies
 from sandbox.scenario import Moment, Scenario, expect
 from sandbox.waiting import Timeout, wait_until
@@ -171,14 +173,9 @@ def drive(lab: Lab) -> None:
             " ".join(f"{at:.3f}s:{len(pids)}" for at, pids, _ in samples),
         )
         output = job.wait_for_output(lambda text: text.count("子") >= children)
-        holds, detail = growth_holds(samples, parent, children)
+        sampled_growth = growth_holds(samples, parent, children)
         printed = output.count("子")
         lab.fact("children_printed", printed)
-        lab.check(
-            "zombies-pile-up",
-            holds and printed == children,
-            f"{detail}; {printed} children printed 子",
-        )
 
         snapshot = box.capture("the culprit and its zombies", "ps aux | grep Z")
         _, rows = parse_ps_aux(snapshot.transcript)
@@ -304,11 +301,53 @@ def drive(lab: Lab) -> None:
             "ps -eo pid,ppid,stat,args",
         )
         box.sample()  # the timeline ends on the table the learner last saw
-    # The recorder's events (once the box is closed) time every reap exactly; the table,
-    # read every few hundred ms with 1,000 zombies in it, only brackets them.
+    # The recorder's events (once the box is closed) time every exit and reap exactly;
+    # the table, read every few hundred ms with 1,000 zombies in it, only brackets them.
+    holds, detail = recorded_growth(lab, parent, children) or sampled_growth
+    lab.check(
+        "zombies-pile-up",
+        holds and printed == children,
+        f"{detail}; {printed:,} children printed 子",
+    )
     holds, detail = recorded_reaps(lab, parent, adopter_is) or sampled
     lab.check("init-reaps-the-orphans", holds, detail)
     record_children(lab, parent)
+
+
+def culprit_children(events: list[ProcessEvent], parent: int) -> set[int]:
+    """The host PIDs of what `parent` forked once it was flood.py (under `none` it is PID 1,
+    whose shell forked a few commands before it became flood.py)."""
+    became = min(
+        (e.at_s for e in events if e.kind == "exec" and e.pid == parent and SCRIPT in e.detail),
+        default=0.0,
+    )
+    return {e.host_pid for e in events if e.kind == "fork" and e.ppid == parent and e.at_s > became}
+
+
+def recorded_growth(lab: Lab, parent: int, children: int) -> tuple[bool, str] | None:
+    """Whether the recorder saw the zombies pile up: each of the `children` exited, the
+    count of zombies rising by one each time, none reaped while `parent` lived; None
+    where there was no recorder."""
+    if not lab.events:
+        return None
+    events = [e for e in lab.events if e.container == 1]
+    forked = culprit_children(events, parent)
+    death = next((e.at_s for e in events if e.kind == "exit" and e.pid == parent), math.inf)
+    exits = sorted(e.at_s for e in events if e.kind == "exit" and e.host_pid in forked)
+    early = [e for e in events if e.kind == "reap" and e.host_pid in forked and e.at_s < death]
+    problems = []
+    if len(exits) != children or (exits and exits[-1] >= death):
+        problems.append(f"{len(exits):,} of {children:,} children exited while it lived")
+    if early:
+        problems.append(f"{len(early):,} of them were reaped while it lived")
+    rise = ", ".join(f"{n + 1} at {at:.3f} s" for n, at in list(enumerate(exits))[:3])
+    if len(exits) > 3:
+        rise += f", ... {len(exits):,} at {exits[-1]:.3f} s"
+    return not problems, f"recorded: the zombie count rose {rise}; " + (
+        "; ".join(problems)
+        if problems
+        else f"every one a child of the living parent {parent}, none reaped while it lived"
+    )
 
 
 def recorded_reaps(lab: Lab, parent: int, adopter_is: str) -> tuple[bool, str] | None:
@@ -317,7 +356,7 @@ def recorded_reaps(lab: Lab, parent: int, adopter_is: str) -> tuple[bool, str] |
     if not lab.events:
         return None
     events = [e for e in lab.events if e.container == 1]
-    children = {e.host_pid for e in events if e.kind == "fork" and e.ppid == parent}
+    children = culprit_children(events, parent)
     death = next((e.at_s for e in events if e.kind == "exit" and e.pid == parent), None)
     if death is None:
         return False, (
@@ -342,7 +381,7 @@ def record_children(lab: Lab, parent: int) -> None:
     printed (children_printed): forks, exits and reaps, each as counted by the kernel."""
     if not lab.events:
         return
-    forked = {e.host_pid for e in lab.events if e.kind == "fork" and e.ppid == parent}
+    forked = culprit_children([e for e in lab.events if e.container == 1], parent)
     for kind in ("fork", "exit", "reap"):
         seen = {e.host_pid for e in lab.events if e.kind == kind and e.host_pid in forked}
         lab.fact(f"children_{kind}s_recorded", len(seen))
