@@ -358,9 +358,13 @@ def render_latency(rows: Sequence[lifecycle.Reaping], colours: Mapping[str, str]
                         f'fill="{colour}"><title>{count:,}</title></rect>'
                     )
         if row.adopter:
-            said = f"by PID 1 or a subreaper: {_spread(row.adopter)}"
+            said = (
+                f"{len(row.adopter):,} reaped · median "
+                f"{_duration(lifecycle.quantile(row.adopter, 0.5))} · "
+                f"max {_duration(row.adopter[-1])}"
+            )
         elif row.recorded:
-            said = f"none by PID 1 or a subreaper ({row.unreaped:,} never reaped)"
+            said = f"none ({row.unreaped:,} never reaped)"
         else:
             said = "not recorded (sampled)"
         parts.append(f'<text x="{label_w + plot_w + 10}" y="{base - 12}">{esc(said)}</text></g>')
