@@ -32,7 +32,7 @@ import struct
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -107,6 +107,40 @@ class Numbering:
         self.last[cpu] = seq
 
 
+@dataclass
+class _Batch:
+    """What one wake-up of the recorder saw, in the order the kernel woke it.
+
+    epoll lists what became ready in the order it did. The socket is edge-triggered, so
+    its place in that list is when the first message read at this wake-up was sent: a
+    reap listed before it happened before every message read now (a parent's own reap,
+    where the parent's exit is among them); one listed after it, after that first message
+    (the adopter's, where that message is the parent's death).
+    """
+
+    woke: float  # when epoll_wait returned: every reap listed came before
+    before_messages: set[int]  # pidfds of reaps listed before the socket
+    after_first: set[int]  # ... and after it
+    reaped: list[int]  # all of them, in order
+    first_message: float | None = None  # the kernel's time of the first message read now
+
+    @classmethod
+    def of(
+        cls, ready: list[tuple[int, int]], sock: int, pidfds: Mapping[int, int], origin: float
+    ) -> _Batch:
+        woke = time.monotonic() - origin
+        at_socket = next((i for i, (fd, _) in enumerate(ready) if fd == sock), len(ready))
+        reaped = [
+            (i, fd) for i, (fd, mask) in enumerate(ready) if mask & select.EPOLLHUP and fd in pidfds
+        ]
+        return cls(
+            woke,
+            {fd for i, fd in reaped if i < at_socket},
+            {fd for i, fd in reaped if i > at_socket},
+            [fd for _, fd in reaped],
+        )
+
+
 class Listener:
     """The recording process's work: one container's process events, until told to stop.
 
@@ -129,6 +163,7 @@ class Listener:
         self._sequence = Numbering()
         self._control = control
         self._commands = b""
+        self._batch = _Batch(0.0, set(), set(), [])
         self._poller = select.epoll()
         self._poller.register(control, select.EPOLLIN)
 
@@ -144,13 +179,13 @@ class Listener:
         """Record until `stop` (or the end of the commands), then answer the recording."""
         while True:
             ready = self._poller.poll(-1 if self.reaps_wake else POLL_S)
-            woke = time.monotonic() - self.origin  # a reap's time: when it woke us
+            self._batch = _Batch.of(ready, self._sock.fileno(), self._by_pidfd, self.origin)
             # The socket first: a reaped process's exit was queued at the exit, before the
             # reap, so it is read now, and its fork too (where its pidfd came from).
             self._drain()
-            for fd, mask in ready:
-                if mask & select.EPOLLHUP and fd in self._by_pidfd:
-                    self._reaped(fd, woke)
+            for fd in self._batch.reaped:
+                self._reaped(fd, self._batch.woke)
+            woke = self._batch.woke
             if not self.reaps_wake:
                 for fd in self._polled_reaps():
                     self._reaped(fd, woke)
@@ -158,7 +193,9 @@ class Listener:
                 verb, _, argument = command.partition(" ")
                 if verb == "follow" and not self.container_id:
                     self.container_id = argument
-                    self._poller.register(self._sock.fileno(), select.EPOLLIN)
+                    # Edge-triggered: it takes its place among the pidfds' wake-ups when a
+                    # message comes after a drain, the order _Batch reads.
+                    self._poller.register(self._sock.fileno(), select.EPOLLIN | select.EPOLLET)
                     self._drain()
                 elif verb == "stop":
                     self._drain()
@@ -192,6 +229,8 @@ class Listener:
         for message in messages(data):
             self._sequence.saw(message.cpu, message.seq)
             at = message.stamp_ns / 1e9 - self.origin
+            if self._batch.first_message is None:
+                self._batch.first_message = at
             if message.what == PROC_EVENT_FORK and message.pid == message.tgid:
                 self._forked(at, message.parent, message.pid)
             elif message.what == PROC_EVENT_EXEC and message.pid == message.tgid:
@@ -239,15 +278,14 @@ class Listener:
 
     def _orphaned(self, parent: int, at: float) -> None:
         """`parent` exited at `at` (the kernel sends that after handing its children to the
-        adopter): which of its children are orphans, the adopter's to reap.
-
-        One alive, or not reaped yet as of now, is. One whose reap is waiting to be read
-        was reaped by its parent if that wake-up came before `at`; after it, the reap and
-        the death were too close to tell who reaped it (REAPED_AS_PARENT_DIED).
+        adopter, which cannot reap them before): which of its children are orphans, the
+        adopter's to reap, and which its parent reaped. See _Batch for the order of wake-ups
+        this reads; where it cannot tell, the reap is REAPED_AS_PARENT_DIED.
         """
         children = self._children.pop(parent, set())
         if not children:
             return
+        batch = self._batch
         # One look at every reap waiting now (10,000 one by one would take long enough
         # for the adopter to reap hundreds meanwhile).
         waiting = {fd for fd, _ in self._poller.poll(0, len(self._by_pidfd) + 2)}
@@ -255,8 +293,20 @@ class Listener:
             member = self._members.get(host_pid)
             if member is None:
                 continue
-            if not member.exited or member.pidfd not in waiting:
-                member.orphan = True
+            fd = member.pidfd
+            if not member.exited:
+                member.orphan = True  # it will exit the adopter's child
+            elif fd in batch.before_messages:
+                continue  # reaped before any message read now was sent: before `at`
+            elif fd in batch.after_first:  # reaped after the first message read now
+                if batch.first_message == at:
+                    member.orphan = True  # ... which was this death
+                else:
+                    member.parent_died = at
+            elif fd not in waiting:
+                member.orphan = True  # still a zombie
+            elif at < batch.woke:
+                member.orphan = True  # reaped after we woke, which was after the death
             else:
                 member.parent_died = at
 

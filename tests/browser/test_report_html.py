@@ -34,9 +34,13 @@ from typing import Any
 
 import pytest
 
+from sandbox.engine import Engine
 from sandbox.html import write_html
+from sandbox.inits import get_init
 from sandbox.model import RunResult
 from sandbox.results import load_results
+from sandbox.runner import run_scenario
+from sandbox.scenario import find
 from sandbox.summary import summarize
 
 pytestmark = pytest.mark.browser
@@ -76,6 +80,10 @@ FACTS_JS = """(() => {
     liveFill: fill(document.querySelector('svg.tree g.proc.live rect')),
     zombieTextBox: box ? [box.width, box.height] : null,
     series: all('svg.plot polyline.series').map(p => [p.dataset.mode, p.points.numberOfItems]),
+    reaping: all('svg.latency g.mode').map(g => [g.dataset.mode, g.lastElementChild.textContent,
+                                               g.querySelectorAll('rect.adopter').length]),
+    reapingNote: (document.querySelector('#reaping') || {}).textContent || '',
+    elements: document.getElementsByTagName('*').length,
     text: document.body.textContent,
   };
 })()"""
@@ -380,6 +388,44 @@ def test_the_trees_show_zombies_in_their_own_colour(report: tuple[Path, Visit]) 
 
 def test_the_plot_has_a_line_per_mode(report: tuple[Path, Visit]) -> None:
     assert report[1].facts["series"] == [["noreap", 34], ["tini", 34]]
+
+
+def test_runs_recorded_before_the_recorder_say_their_reaps_are_not_timed(
+    report: tuple[Path, Visit],
+) -> None:
+    assert report[1].facts["reaping"] == []
+    assert "Not recorded: the timelines are sampled only" in report[1].facts["reapingNote"]
+
+
+@pytest.mark.docker
+def test_10000_zombies_are_recorded_whole_and_their_report_renders(
+    browser: Chromium, engine: Engine, image_ref: str, tmp_path: Path
+) -> None:
+    """zombie-flood asked for 10,000 children, under noreap and tini: the recorder loses
+    none (held against the script's own count), and report.html, with their trees, plots
+    and reap latencies, loads like any page (each step bounded by TIMEOUT_S)."""
+    children = 10_000
+    flood = find("zombie-flood")
+    results = [
+        run_scenario(engine, image_ref, flood, get_init(mode), children=children) for mode in INITS
+    ]
+    for result in results:
+        assert result.ok, [c.detail for c in result.checks if not c.ok]
+        assert result.facts["children_printed"] == children
+        assert result.facts["children_forks_recorded"] == children
+        assert result.facts["children_exits_recorded"] == children
+        assert result.facts["events_lost"] == 0
+    assert [r.facts["children_reaps_recorded"] for r in results] == [0, children]
+    page = write_html(results, INITS, tmp_path)
+    seen = visit(browser, page.as_uri())
+    assert seen.errors == []
+    noreap, tini = seen.facts["reaping"]
+    assert noreap[0] == "noreap" and noreap[1].startswith(f"none ({children:,} never reaped")
+    assert tini[0] == "tini" and tini[1].startswith(f"{children:,} reaped · median ")
+    assert tini[2] >= 1  # its histogram has bars
+    assert [mode for mode, _ in seen.facts["series"]] == INITS
+    assert all(points <= 2001 for _, points in seen.facts["series"])  # thinned, peak kept
+    assert seen.facts["elements"] < 20_000  # trees drawn in part: not a box per zombie
 
 
 def test_transcripts_are_text_not_markup(report: tuple[Path, Visit]) -> None:
