@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import os
 import re
 import shlex
 import threading
@@ -191,6 +192,9 @@ class Lab:
 
     def _recorder(self) -> Recorder | None:
         """A recording process for the next box (sandbox/recorder.py), or None."""
+        if os.environ.get("SANDBOX_RECORDER") == "off":
+            self.recorder = "sampled: the recorder is turned off (SANDBOX_RECORDER=off)"
+            return None
         try:
             return Recorder(origin=self.started)
         except OSError as exc:

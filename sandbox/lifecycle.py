@@ -17,11 +17,6 @@ from sandbox.recorder import ORPHAN, REAPED_AS_PARENT_DIED
 # Who reaped a process: its parent; the adopter (PID 1, or a child subreaper), its parent
 # having died first; or one of them, as the parent died (too close to tell).
 BY_PARENT, BY_ADOPTER, BY_EITHER = "parent", "adopter", "parent or adopter"
-# A reap the recorder saw too close to the parent's death to tell who did it is the
-# adopter's when the process had been a zombie this long before that death: a parent that
-# waits reaps its child at once (a shell's `wait`, a join(): within a millisecond here),
-# so one that left it this long was not waiting.
-LEFT_S = 0.010
 
 
 @dataclass(frozen=True)
@@ -107,13 +102,8 @@ def _reap(
     """A reap event as a Reap: an orphan's counts from the later of its exit and its
     parent's death (when the adopter got it)."""
     exit_s = exited.get(key, e.at_s)
+    by = {ORPHAN: BY_ADOPTER, REAPED_AS_PARENT_DIED: BY_EITHER}.get(e.detail, BY_PARENT)
     death = died.get(up) if up is not None else None
-    by = BY_PARENT
-    if e.detail == ORPHAN:
-        by = BY_ADOPTER
-    elif e.detail == REAPED_AS_PARENT_DIED:
-        left_for = death - exit_s if death is not None else 0.0
-        by = BY_ADOPTER if left_for >= LEFT_S else BY_EITHER
     reapable = max(exit_s, death) if by == BY_ADOPTER and death is not None else exit_s
     return Reap(e.pid, e.container, exit_s, reapable, e.at_s, by)
 

@@ -287,8 +287,12 @@ class Listener:
             return
         batch = self._batch
         # One look at every reap waiting now (10,000 one by one would take long enough
-        # for the adopter to reap hundreds meanwhile).
-        waiting = {fd for fd, _ in self._poller.poll(0, len(self._by_pidfd) + 2)}
+        # for the adopter to reap hundreds meanwhile), or where pidfds do not wake at a
+        # reap, a look at each.
+        if self.reaps_wake:
+            waiting = {fd for fd, _ in self._poller.poll(0, len(self._by_pidfd) + 2)}
+        else:
+            waiting = {m.pidfd for m in map(self._members.get, children) if m and _gone(m.pidfd)}
         for host_pid in children:
             member = self._members.get(host_pid)
             if member is None:

@@ -129,3 +129,22 @@ def test_a_recorder_that_is_stopped_at_once_hands_over_nothing() -> None:
     recorder.follow("f" * 64, 1)
     recording = recorder.stop()
     assert recording.events == () and recording.lost == 0
+
+
+@pytest.mark.parametrize("init", ["noreap", "tini"])
+def test_without_the_recorder_the_checks_are_sampled_and_say_so(
+    engine: Engine, image_ref: str, init: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the connector cannot be heard (SANDBOX_RECORDER=off stands in for an old
+    kernel or a remote engine), zombie-flood's checks fall back to the sampled tables."""
+    monkeypatch.setenv("SANDBOX_RECORDER", "off")
+    result = run_scenario(engine, image_ref, FLOOD, get_init(init))
+    assert result.ok, render_run(result, FLOOD)
+    assert result.events == () and "events_lost" not in result.facts
+    assert result.recorder == "sampled: the recorder is turned off (SANDBOX_RECORDER=off)"
+    details = {c.name: c.detail for c in result.checks}
+    assert not details["zombies-pile-up"].startswith("recorded:")
+    assert details["zombies-pile-up"].startswith("zombie count ")
+    assert "recorded:" not in details["init-reaps-the-orphans"]
+    assert result.timeline  # the sampled counts are what the plot has
+    assert "none recorded" in render_run(result, FLOOD)
