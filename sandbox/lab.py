@@ -130,21 +130,18 @@ class Lab:
 
     @contextlib.contextmanager
     def _box(self, staged: Staging) -> Iterator[Box]:
-        recorder = self._recorder()  # its start-up overlaps the container's creation
-        try:
-            container_id = self.engine.create(
-                self.image,
-                list(self.init.command),
-                self.labels,
-                working_dir=HOME,
-                environment=ENVIRONMENT,
-                confinement=staged.confinement(self.limits),
-                docker_init=self.init.docker_init,
-            )
-        except BaseException:
-            if recorder is not None:
-                recorder.abandon()
-            raise
+        # The recording process's start-up (the controller's first box) overlaps the
+        # container's creation.
+        recorder = self._recorder()
+        container_id = self.engine.create(
+            self.image,
+            list(self.init.command),
+            self.labels,
+            working_dir=HOME,
+            environment=ENVIRONMENT,
+            confinement=staged.confinement(self.limits),
+            docker_init=self.init.docker_init,
+        )
         box: Box | None = None
         self.write(f"\n{CONTAINER_MARK} (PID 1: {self.init.shown})\n")
         try:

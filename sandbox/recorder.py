@@ -31,6 +31,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -64,8 +65,8 @@ POLL_S = 0.005  # where pidfds do not report reaps: how often exited processes a
 CONNECTOR = "the kernel's process-events connector (every fork, exec and exit)"
 
 
-START_S = 10.0  # for the recording process to be listening and to have taken the table
-STOP_S = 30.0  # for it to hand over its recording (10,000 processes' events: ~1 s)
+START_S = 10.0  # for the recording process to be listening, or to follow a container
+STOP_S = 30.0  # for it to hand over a recording (10,000 processes' events: ~1 s)
 
 
 class RecorderUnavailable(SandboxError):
@@ -82,7 +83,18 @@ class Recording:
 
 
 @dataclass
+class _Followed:
+    """A container being recorded: its events, stamped from its run's start."""
+
+    container_id: str
+    origin: float  # its run's start (time.monotonic())
+    lost_before: int  # the numbering's losses when it began
+    events: list[tuple[float, str, int, int, int, str]] = field(default_factory=list)
+
+
+@dataclass
 class _Member:
+    followed: _Followed
     pid: int  # in the container (0: it was gone before it could be looked up)
     ppid_host: int  # its parent's host PID (0: outside the container)
     pidfd: int = -1  # -1: none (gone before it could be opened, or out of descriptors)
@@ -125,10 +137,8 @@ class _Batch:
     first_message: float | None = None  # the kernel's time of the first message read now
 
     @classmethod
-    def of(
-        cls, ready: list[tuple[int, int]], sock: int, pidfds: Mapping[int, int], origin: float
-    ) -> _Batch:
-        woke = time.monotonic() - origin
+    def of(cls, ready: list[tuple[int, int]], sock: int, pidfds: Mapping[int, int]) -> _Batch:
+        woke = time.monotonic()
         at_socket = next((i for i, (fd, _) in enumerate(ready) if fd == sock), len(ready))
         reaped = [
             (i, fd) for i, (fd, mask) in enumerate(ready) if mask & select.EPOLLHUP and fd in pidfds
@@ -142,30 +152,33 @@ class _Batch:
 
 
 class Listener:
-    """The recording process's work: one container's process events, until told to stop.
+    """The recording process's work: the process events of the containers it is told to
+    follow, for as long as its commands go on.
 
-    Listening starts at once; the socket is read once `follow CONTAINER_ID` has come on
-    `control` (a file descriptor), and what the kernel sent meanwhile waits in it. `stop`
-    (or the end of `control`) ends the recording, which goes to `answer` as one JSON line.
+    Commands come as lines on `control` (a file descriptor), each answered with a line:
+    `follow CONTAINER_ID ORIGIN` (created, not started; ORIGIN its run's start) is
+    answered `following CONTAINER_ID`; `stop CONTAINER_ID` with its recording as JSON.
+    The end of `control` (the controller is gone) ends it.
     """
 
-    def __init__(self, *, origin: float, control: int) -> None:
+    def __init__(self, *, control: int) -> None:
         """Listen at once (RecorderUnavailable where the kernel will not let us)."""
-        self.origin = origin  # the run's start (time.monotonic()): events are stamped from it
-        self.container_id = ""  # none followed yet
         self.reaps_wake = reaps_wake_pidfds()
         self._sock = _listen()
+        self._followed: dict[str, _Followed] = {}
         self._members: dict[int, _Member] = {}  # by host PID
         self._children: dict[int, set[int]] = {}  # host PID -> its members' host PIDs
         self._helpers: set[int] = set()  # the controller's own commands, by host PID
         self._by_pidfd: dict[int, int] = {}  # pidfd -> host PID
-        self._events: list[tuple[float, str, int, int, int, str]] = []
         self._sequence = Numbering()
         self._control = control
         self._commands = b""
         self._batch = _Batch(0.0, set(), set(), [])
         self._poller = select.epoll()
         self._poller.register(control, select.EPOLLIN)
+        # Edge-triggered: the socket takes its place among the pidfds' wake-ups when a
+        # message comes after a drain, the order _Batch reads.
+        self._poller.register(self._sock.fileno(), select.EPOLLIN | select.EPOLLET)
 
     def how(self) -> str:
         return f"{CONNECTOR}; reaps " + (
@@ -176,45 +189,56 @@ class Listener:
         )
 
     def serve(self, answer: Callable[[str], None]) -> None:
-        """Record until `stop` (or the end of the commands), then answer the recording."""
+        """Record and answer commands until they end."""
         while True:
             ready = self._poller.poll(-1 if self.reaps_wake else POLL_S)
-            self._batch = _Batch.of(ready, self._sock.fileno(), self._by_pidfd, self.origin)
+            self._batch = _Batch.of(ready, self._sock.fileno(), self._by_pidfd)
             # The socket first: a reaped process's exit was queued at the exit, before the
             # reap, so it is read now, and its fork too (where its pidfd came from).
             self._drain()
             for fd in self._batch.reaped:
                 self._reaped(fd, self._batch.woke)
-            woke = self._batch.woke
             if not self.reaps_wake:
                 for fd in self._polled_reaps():
-                    self._reaped(fd, woke)
+                    self._reaped(fd, self._batch.woke)
             for command in self._read_commands(ready):
-                verb, _, argument = command.partition(" ")
-                if verb == "follow" and not self.container_id:
-                    self.container_id = argument
-                    # Edge-triggered: it takes its place among the pidfds' wake-ups when a
-                    # message comes after a drain, the order _Batch reads.
-                    self._poller.register(self._sock.fileno(), select.EPOLLIN | select.EPOLLET)
-                    self._drain()
-                elif verb == "stop":
-                    self._drain()
-                    answer(json.dumps([self._events, self._sequence.lost, self.how()]))
+                if command is None:
                     return
+                self._drain()  # everything the kernel sent before the command came
+                answer(self._command(command))
 
-    def _read_commands(self, ready: list[tuple[int, int]]) -> list[str]:
+    def _command(self, command: str) -> str:
+        verb, _, rest = command.partition(" ")
+        if verb == "follow":
+            container_id, _, origin = rest.partition(" ")
+            self._followed[container_id] = _Followed(
+                container_id, float(origin), self._sequence.lost
+            )
+            return f"following {container_id}"
+        if verb == "stop":
+            followed = self._followed.pop(rest, None)
+            if followed is None:
+                return json.dumps([[], 0, self.how()])
+            for host_pid in [h for h, m in self._members.items() if m.followed is followed]:
+                self._forget(host_pid)
+            lost = self._sequence.lost - followed.lost_before
+            return json.dumps([followed.events, lost, self.how()])
+        return f"unknown command {verb!r}"
+
+    def _read_commands(self, ready: list[tuple[int, int]]) -> list[str | None]:
+        """The whole lines that came on `control`; None where it ended."""
         if not any(fd == self._control for fd, _ in ready):
             return []
-        chunk = os.read(self._control, 4096)
-        self._commands += chunk if chunk else b"\nstop\n"  # the controller is gone
+        chunk = os.read(self._control, 1 << 16)
+        self._commands += chunk
         *lines, self._commands = self._commands.split(b"\n")
-        return [line.decode() for line in lines if line]
+        return [line.decode() for line in lines if line] + ([None] if not chunk else [])
 
     # -- the connector's messages -------------------------------------------------------
 
     def _drain(self) -> None:
-        """Read every message queued on the socket, without blocking (once following)."""
-        while self.container_id:
+        """Read every message queued on the socket, without blocking."""
+        while True:
             try:
                 data = self._sock.recv(1 << 16, socket.MSG_DONTWAIT)
             except BlockingIOError:
@@ -228,7 +252,7 @@ class Listener:
     def _messages(self, data: bytes) -> None:
         for message in messages(data):
             self._sequence.saw(message.cpu, message.seq)
-            at = message.stamp_ns / 1e9 - self.origin
+            at = message.stamp_ns / 1e9
             if self._batch.first_message is None:
                 self._batch.first_message = at
             if message.what == PROC_EVENT_FORK and message.pid == message.tgid:
@@ -242,23 +266,37 @@ class Listener:
         if parent in self._helpers:
             self._helpers.add(child)
         elif parent in self._members and child not in self._members:
-            self._record(at, "fork", self._add(child, parent), child)
+            member = self._add(self._members[parent].followed, child, parent)
+            self._record(at, "fork", member, child)
 
     def _execed(self, at: float, pid: int) -> None:
         if pid in self._helpers:
             return
         if pid in self._members:
             self._record(at, "exec", self._members[pid], pid, _command(pid))
-        elif _in_container(pid, self.container_id):
-            command = _command(pid)
-            if not command:  # gone already (a typed command's instant `kill`): not followed
-                return
-            # The controller's own commands, as proctable.without_helpers has them: never
-            # PID 1 (whose command line may name the controller's job server).
-            if proctable.HELPER_MARK in command and _namespace_pid(pid) != 1:
-                self._helpers.add(pid)
-            else:  # started by `docker exec`: its parent is outside the container
-                self._record(at, "exec", self._add(pid, 0), pid, command)
+            return
+        followed = self._container_of(pid)
+        if followed is None:
+            return
+        command = _command(pid)
+        if not command:  # gone already (a typed command's instant `kill`): not followed
+            return
+        # The controller's own commands, as proctable.without_helpers has them: never
+        # PID 1 (whose command line may name the controller's job server).
+        if proctable.HELPER_MARK in command and _namespace_pid(pid) != 1:
+            self._helpers.add(pid)
+        else:  # PID 1, or started by `docker exec`: its parent is outside the container
+            self._record(at, "exec", self._add(followed, pid, 0), pid, command)
+
+    def _container_of(self, pid: int) -> _Followed | None:
+        """The followed container process `pid` is in (by its cgroup), if any."""
+        if not self._followed:
+            return None
+        try:
+            cgroup = Path(f"/proc/{pid}/cgroup").read_text()
+        except OSError:
+            return None
+        return next((f for f in self._followed.values() if f.container_id in cgroup), None)
 
     def _exited(self, at: float, pid: int, status: int, parent: int) -> None:
         self._helpers.discard(pid)
@@ -273,7 +311,7 @@ class Listener:
         self._orphaned(pid, at)
         self._record(at, "exit", member, pid, _status(status))
         if member.gone_at is not None:  # reaped before its fork was read
-            del self._members[pid]
+            self._forget(pid)
             self._record(member.gone_at, "reap", member, pid)
 
     def _orphaned(self, parent: int, at: float) -> None:
@@ -315,10 +353,9 @@ class Listener:
                 member.parent_died = at
 
     def _reaped(self, pidfd: int, at: float) -> None:
-        host_pid = self._by_pidfd.pop(pidfd)
-        member = self._members.pop(host_pid)
-        self._children.get(member.ppid_host, set()).discard(host_pid)
-        os.close(pidfd)  # which also takes it out of the epoll set
+        host_pid = self._by_pidfd[pidfd]
+        member = self._members[host_pid]
+        self._forget(host_pid)
         if member.orphan:
             by = ORPHAN
         elif member.parent_died is not None and at > member.parent_died:
@@ -336,13 +373,13 @@ class Listener:
 
     # -- members -------------------------------------------------------------------------
 
-    def _add(self, host_pid: int, parent_host_pid: int) -> _Member:
-        member = _Member(_namespace_pid(host_pid), parent_host_pid)
+    def _add(self, followed: _Followed, host_pid: int, parent_host_pid: int) -> _Member:
+        member = _Member(followed, _namespace_pid(host_pid), parent_host_pid)
         self._children.setdefault(parent_host_pid, set()).add(host_pid)
         try:
             member.pidfd = os.pidfd_open(host_pid)
         except ProcessLookupError:
-            member.gone_at = time.monotonic() - self.origin
+            member.gone_at = time.monotonic()
         except OSError:  # out of descriptors: its reap is not seen
             pass
         else:
@@ -351,12 +388,21 @@ class Listener:
         self._members[host_pid] = member
         return member
 
+    def _forget(self, host_pid: int) -> None:
+        """No longer follow `host_pid`: reaped, or its container no longer recorded."""
+        member = self._members.pop(host_pid)
+        self._children.get(member.ppid_host, set()).discard(host_pid)
+        if member.pidfd >= 0:
+            del self._by_pidfd[member.pidfd]
+            os.close(member.pidfd)  # which also takes it out of the epoll set
+
     def _record(
         self, at: float, kind: str, member: _Member, host_pid: int, detail: str = ""
     ) -> None:
         parent = self._members.get(member.ppid_host)
-        self._events.append(
-            (round(at, 6), kind, member.pid, parent.pid if parent else 0, host_pid, detail)
+        ppid = parent.pid if parent and parent.followed is member.followed else 0
+        member.followed.events.append(
+            (round(at - member.followed.origin, 6), kind, member.pid, ppid, host_pid, detail)
         )
 
     def close(self) -> None:
@@ -368,59 +414,101 @@ class Listener:
         self._poller.close()
 
 
-class Recorder:
-    """The controller's handle on one container's recording process.
+class _Server:
+    """The recording process (`python -m sandbox.recorder`): one per controller, started
+    for its first box and shared by all of them, from any thread."""
 
-    Start it before creating the container (its own start-up, ~0.1 s, overlaps the
-    creation); follow() the container once created, before it starts; stop() for the
-    recording. Whatever happens, the process ends with its pipe: abandon() ends it now.
-    """
-
-    def __init__(self, *, origin: float) -> None:
-        self.container = 1  # which of the run's containers, for its events
+    def __init__(self) -> None:
         package_root = str(Path(__file__).resolve().parent.parent)
         path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+        self.unavailable = ""  # why it cannot record, once it has said so
+        self._lock = threading.Lock()
+        self._started = False
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "sandbox.recorder", repr(origin)],
+            [sys.executable, "-m", "sandbox.recorder"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             env={**os.environ, "PYTHONPATH": path},
             start_new_session=True,  # Ctrl-C at the terminal is the controller's to handle
         )
 
-    def follow(self, container_id: str, container: int) -> None:
-        """Record container `container_id` (created, not started): returns once listening.
+    @property
+    def ended(self) -> bool:
+        return self._process.poll() is not None and not self.unavailable
 
-        RecorderUnavailable (the process ended) where this machine cannot record.
-        """
+    def ask(self, command: str, timeout_s: float) -> str:
+        """Send `command`, return its answer; RecorderUnavailable if there is none."""
         assert self._process.stdin is not None and self._process.stdout is not None
+        with self._lock:
+            if not self._started:  # its first line says whether it listens
+                first = _read_line(self._process.stdout, START_S)
+                self._started = True
+                if first != "listening":
+                    self.unavailable = first.removeprefix("unavailable: ") or (
+                        "the recording process did not start"
+                    )
+            if self.unavailable:
+                raise RecorderUnavailable(self.unavailable)
+            try:
+                self._process.stdin.write(command.encode() + b"\n")
+                self._process.stdin.flush()
+            except OSError:
+                pass  # it has ended: no answer comes
+            answer = _read_line(self._process.stdout, timeout_s)
+        if not answer:
+            with contextlib.suppress(OSError):
+                self._process.kill()
+            raise RecorderUnavailable("the recording process ended, or did not answer")
+        return answer
+
+
+_server: _Server | None = None
+_server_lock = threading.Lock()
+
+
+def _shared_server() -> _Server:
+    """This controller's recording process, started now if there is none (or it ended)."""
+    global _server
+    with _server_lock:
+        if _server is None or _server.ended:
+            _server = _Server()
+        return _server
+
+
+class Recorder:
+    """The controller's handle on one container's recording.
+
+    Make it before creating the container (the recording process's start-up, ~0.1 s for
+    the controller's first box, overlaps the creation); follow() the container once
+    created, before it starts; stop() for the recording.
+    """
+
+    def __init__(self, *, origin: float) -> None:
+        self.origin = origin  # the run's start (time.monotonic()): events are stamped from it
+        self.container = 1  # which of the run's containers, for its events
+        self.container_id = ""
+        self._server = _shared_server()
+
+    def follow(self, container_id: str, container: int) -> None:
+        """Record container `container_id` (created, not started).
+
+        RecorderUnavailable where this machine cannot record.
+        """
         self.container = container
-        with contextlib.suppress(OSError):  # it has ended already: its reason is on stdout
-            self._process.stdin.write(f"follow {container_id}\n".encode())
-            self._process.stdin.flush()
-        line = _read_line(self._process.stdout, START_S)
-        if line != "listening":
-            if line:
-                why = line.removeprefix("unavailable: ")
-            elif self._process.poll() is None:
-                why = f"the recording process did not answer in {START_S:g} s"
-            else:
-                why = f"the recording process failed: {self._failure()}"
-            self.abandon()
-            raise RecorderUnavailable(why)
+        answer = self._server.ask(f"follow {container_id} {self.origin!r}", START_S)
+        if answer != f"following {container_id}":
+            raise RecorderUnavailable(f"the recording process answered {answer[:100]!r}")
+        self.container_id = container_id
 
     def stop(self) -> Recording:
         """Stop recording: every event the kernel sent until now is in the recording."""
+        if not self.container_id:
+            raise RecorderUnavailable("no container was followed")
+        answer = self._server.ask(f"stop {self.container_id}", STOP_S)
+        self.container_id = ""
         try:
-            out, err = self._process.communicate(b"stop\n", timeout=STOP_S)
-        except subprocess.TimeoutExpired:
-            self.abandon()
-            raise RecorderUnavailable(
-                f"the recording process did not end in {STOP_S:g} s"
-            ) from None
-        try:
-            events, lost, how = json.loads(out)
+            events, lost, how = json.loads(answer)
             return Recording(
                 tuple(
                     ProcessEvent(at, kind, pid, ppid, host_pid, detail, self.container)
@@ -430,26 +518,18 @@ class Recorder:
                 str(how),
             )
         except (ValueError, TypeError) as exc:
-            why = self._failure(err)
-            raise RecorderUnavailable(f"the recording process failed: {why}") from exc
+            raise RecorderUnavailable(f"the recording process answered {answer[:100]!r}") from exc
 
     def abandon(self) -> None:
-        """End the recording process now, without its recording (again: nothing)."""
-        if self._process.returncode is None:
-            with contextlib.suppress(OSError):
-                self._process.kill()
-            self._process.wait()
-        for stream in (self._process.stdin, self._process.stdout, self._process.stderr):
-            if stream is not None:
-                stream.close()
+        """Stop recording, without the recording."""
+        if self.container_id:
+            with contextlib.suppress(RecorderUnavailable):
+                self.stop()
 
-    def _failure(self, err: bytes | None = None) -> str:
-        """The last line the process wrote to stderr (read now if `err` is None): why it ended."""
-        if err is None:
-            self._process.wait(STOP_S)
-            err = self._process.stderr.read() if self._process.stderr else b""
-        lines = (err or b"").decode(errors="replace").strip().splitlines()
-        return lines[-1] if lines else f"it ended with status {self._process.returncode}"
+    @property
+    def pid(self) -> int:
+        """The recording process's PID."""
+        return self._server._process.pid
 
 
 def _read_line(stream: IO[bytes], timeout_s: float) -> str:
@@ -608,8 +688,8 @@ def _status(status: int) -> str:
     return f"exit {status >> 8 & 0xFF}"
 
 
-def main(argv: list[str]) -> int:
-    """The recording process: `python -m sandbox.recorder ORIGIN`, commands on stdin."""
+def main() -> int:
+    """The recording process: `python -m sandbox.recorder`, commands on stdin."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the controller's to handle
     # Woken first: the sooner it reads a parent's death, the fewer of its zombies are
     # reaped before that can be looked at (as root; elsewhere it runs as it is).
@@ -621,15 +701,15 @@ def main(argv: list[str]) -> int:
         sys.stdout.flush()
 
     try:
-        listener = Listener(origin=float(argv[0]), control=sys.stdin.fileno())
+        listener = Listener(control=sys.stdin.fileno())
     except RecorderUnavailable as exc:
         answer(f"unavailable: {exc.message}")
         return 0
     answer("listening")
     listener.serve(answer)
     listener.close()
-    os._exit(0)  # answered: the controller need not wait for the interpreter's teardown
+    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())
