@@ -435,10 +435,16 @@ class _Server:
 
     @property
     def ended(self) -> bool:
+        """Whether it is gone (or out of step, so ended), though it could record."""
         return self._process.poll() is not None and not self.unavailable
 
     def ask(self, command: str, timeout_s: float) -> str:
-        """Send `command`, return its answer; RecorderUnavailable if there is none."""
+        """Send `command`, return its answer; RecorderUnavailable if there is none.
+
+        Anything else on the way (Ctrl-C while waiting) would leave its answer unread and
+        the next command reading it: the process is ended then, and the next box starts
+        another.
+        """
         assert self._process.stdin is not None and self._process.stdout is not None
         with self._lock:
             if not self._started:  # its first line says whether it listens
@@ -453,14 +459,21 @@ class _Server:
             try:
                 self._process.stdin.write(command.encode() + b"\n")
                 self._process.stdin.flush()
+                answer = _read_line(self._process.stdout, timeout_s)
             except OSError:
-                pass  # it has ended: no answer comes
-            answer = _read_line(self._process.stdout, timeout_s)
-        if not answer:
-            with contextlib.suppress(OSError):
-                self._process.kill()
-            raise RecorderUnavailable("the recording process ended, or did not answer")
-        return answer
+                answer = ""  # it has ended: no answer comes
+            except BaseException:
+                self._end()
+                raise
+            if not answer:
+                self._end()
+                raise RecorderUnavailable("the recording process ended, or did not answer")
+            return answer
+
+    def _end(self) -> None:
+        with contextlib.suppress(OSError):
+            self._process.kill()
+        self._process.wait()
 
 
 _server: _Server | None = None
@@ -498,6 +511,7 @@ class Recorder:
         self.container = container
         answer = self._server.ask(f"follow {container_id} {self.origin!r}", START_S)
         if answer != f"following {container_id}":
+            self._server._end()  # out of step
             raise RecorderUnavailable(f"the recording process answered {answer[:100]!r}")
         self.container_id = container_id
 
@@ -518,6 +532,7 @@ class Recorder:
                 str(how),
             )
         except (ValueError, TypeError) as exc:
+            self._server._end()  # out of step
             raise RecorderUnavailable(f"the recording process answered {answer[:100]!r}") from exc
 
     def abandon(self) -> None:
