@@ -12,11 +12,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sandbox.model import ProcessEvent, RunResult, Sample
-from sandbox.recorder import ORPHAN, REAPED_AS_PARENT_DIED
+from sandbox.recorder import ORPHAN
 
 # Who reaped a process: its parent; the adopter (PID 1, or a child subreaper), its parent
 # having died first; or one of them, as the parent died (too close to tell).
 BY_PARENT, BY_ADOPTER, BY_EITHER = "parent", "adopter", "parent or adopter"
+# A reap is its parent's only if seen this long before the parent's exit: the kernel hands
+# a dying parent's children to the adopter microseconds before it sends that exit, so an
+# adopter's reap can come just before it (and the recorder sees a reap a little late).
+CLOSE_S = 0.001
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,9 @@ def lifecycle(events: Iterable[ProcessEvent]) -> Lifecycle:
     ordered = sorted(events, key=lambda e: e.at_s)
     parent: dict[Key, Key | None] = {}
     exited: dict[Key, float] = {}
-    died: dict[Key, float] = {}  # a parent's exit, by the PID its children know it by
+    # Every exit, known before the reaps are read: a reap just before its parent's exit
+    # may be the adopter's (CLOSE_S).
+    died = {(e.container, e.host_pid): e.at_s for e in ordered if e.kind == "exit"}
     by_pid: dict[tuple[int, int], Key] = {}  # (container, PID in it) -> its key
     reaps: list[Reap] = []
     forks = execs = 0
@@ -78,7 +84,6 @@ def lifecycle(events: Iterable[ProcessEvent]) -> Lifecycle:
             execs += 1
         elif e.kind == "exit":
             exited[key] = e.at_s
-            died[key] = e.at_s
             zombies.add(key)
         elif e.kind == "reap":
             zombies.discard(key)
@@ -99,11 +104,16 @@ def lifecycle(events: Iterable[ProcessEvent]) -> Lifecycle:
 def _reap(
     e: ProcessEvent, key: Key, exited: dict[Key, float], died: dict[Key, float], up: Key | None
 ) -> Reap:
-    """A reap event as a Reap: an orphan's counts from the later of its exit and its
-    parent's death (when the adopter got it)."""
+    """A reap event as a Reap: who reaped it (the recorder marks the certain orphans), and
+    from when it could (an orphan: the later of its exit and its parent's death)."""
     exit_s = exited.get(key, e.at_s)
-    by = {ORPHAN: BY_ADOPTER, REAPED_AS_PARENT_DIED: BY_EITHER}.get(e.detail, BY_PARENT)
     death = died.get(up) if up is not None else None
+    if e.detail == ORPHAN:
+        by = BY_ADOPTER
+    elif death is not None and e.at_s > death - CLOSE_S:
+        by = BY_EITHER
+    else:
+        by = BY_PARENT
     reapable = max(exit_s, death) if by == BY_ADOPTER and death is not None else exit_s
     return Reap(e.pid, e.container, exit_s, reapable, e.at_s, by)
 

@@ -33,7 +33,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -58,9 +58,9 @@ EXEC = struct.Struct("=II")  # pid, tgid
 EXIT = struct.Struct("=IIII")  # pid, tgid, exit code (a wait status), exit signal
 EXIT_PARENT = struct.Struct("=II")  # parent pid, parent tgid (Linux 4.18 and later)
 
-# A reap event's detail: by the adopter (PID 1, or a child subreaper), its parent having
-# died first; or too close to the parent's death to tell by whom. Empty: by its parent.
-ORPHAN, REAPED_AS_PARENT_DIED = "orphan", "as its parent died"
+# A reap event's detail where it was an orphan's: still there (alive, or a zombie) when
+# its parent's exit was read, so reaped by the adopter (PID 1, or a child subreaper).
+ORPHAN = "orphan"
 POLL_S = 0.005  # where pidfds do not report reaps: how often exited processes are looked at
 CONNECTOR = "the kernel's process-events connector (every fork, exec and exit)"
 
@@ -102,7 +102,6 @@ class _Member:
     gone_at: float | None = None  # reaped before its fork was read: by then at the latest
     # Its parent died first and left it to the adopter (PID 1, or a child subreaper).
     orphan: bool = False
-    parent_died: float | None = None  # reaped about then, by its parent or the adopter
 
 
 @dataclass
@@ -117,38 +116,6 @@ class Numbering:
         if before is not None and seq > before + 1:
             self.lost += seq - before - 1
         self.last[cpu] = seq
-
-
-@dataclass
-class _Batch:
-    """What one wake-up of the recorder saw, in the order the kernel woke it.
-
-    epoll lists what became ready in the order it did. The socket is edge-triggered, so
-    its place in that list is when the first message read at this wake-up was sent: a
-    reap listed before it happened before every message read now (a parent's own reap,
-    where the parent's exit is among them); one listed after it, after that first message
-    (the adopter's, where that message is the parent's death).
-    """
-
-    woke: float  # when epoll_wait returned: every reap listed came before
-    before_messages: set[int]  # pidfds of reaps listed before the socket
-    after_first: set[int]  # ... and after it
-    reaped: list[int]  # all of them, in order
-    first_message: float | None = None  # the kernel's time of the first message read now
-
-    @classmethod
-    def of(cls, ready: list[tuple[int, int]], sock: int, pidfds: Mapping[int, int]) -> _Batch:
-        woke = time.monotonic()
-        at_socket = next((i for i, (fd, _) in enumerate(ready) if fd == sock), len(ready))
-        reaped = [
-            (i, fd) for i, (fd, mask) in enumerate(ready) if mask & select.EPOLLHUP and fd in pidfds
-        ]
-        return cls(
-            woke,
-            {fd for i, fd in reaped if i < at_socket},
-            {fd for i, fd in reaped if i > at_socket},
-            [fd for _, fd in reaped],
-        )
 
 
 class Listener:
@@ -173,12 +140,9 @@ class Listener:
         self._sequence = Numbering()
         self._control = control
         self._commands = b""
-        self._batch = _Batch(0.0, set(), set(), [])
         self._poller = select.epoll()
         self._poller.register(control, select.EPOLLIN)
-        # Edge-triggered: the socket takes its place among the pidfds' wake-ups when a
-        # message comes after a drain, the order _Batch reads.
-        self._poller.register(self._sock.fileno(), select.EPOLLIN | select.EPOLLET)
+        self._poller.register(self._sock.fileno(), select.EPOLLIN)
 
     def how(self) -> str:
         return f"{CONNECTOR}; reaps " + (
@@ -192,15 +156,16 @@ class Listener:
         """Record and answer commands until they end."""
         while True:
             ready = self._poller.poll(-1 if self.reaps_wake else POLL_S)
-            self._batch = _Batch.of(ready, self._sock.fileno(), self._by_pidfd)
+            woke = time.monotonic()  # a reap's time: when it woke us
             # The socket first: a reaped process's exit was queued at the exit, before the
             # reap, so it is read now, and its fork too (where its pidfd came from).
             self._drain()
-            for fd in self._batch.reaped:
-                self._reaped(fd, self._batch.woke)
+            for fd, mask in ready:
+                if mask & select.EPOLLHUP and fd in self._by_pidfd:
+                    self._reaped(fd, woke)
             if not self.reaps_wake:
                 for fd in self._polled_reaps():
-                    self._reaped(fd, self._batch.woke)
+                    self._reaped(fd, woke)
             for command in self._read_commands(ready):
                 if command is None:
                     return
@@ -253,8 +218,6 @@ class Listener:
         for message in messages(data):
             self._sequence.saw(message.cpu, message.seq)
             at = message.stamp_ns / 1e9
-            if self._batch.first_message is None:
-                self._batch.first_message = at
             if message.what == PROC_EVENT_FORK and message.pid == message.tgid:
                 self._forked(at, message.parent, message.pid)
             elif message.what == PROC_EVENT_EXEC and message.pid == message.tgid:
@@ -308,22 +271,20 @@ class Listener:
         if parent:
             member.ppid_host = parent if parent in self._members else 0
         member.exited = True
-        self._orphaned(pid, at)
+        self._orphaned(pid)
         self._record(at, "exit", member, pid, _status(status))
         if member.gone_at is not None:  # reaped before its fork was read
             self._forget(pid)
             self._record(member.gone_at, "reap", member, pid)
 
-    def _orphaned(self, parent: int, at: float) -> None:
-        """`parent` exited at `at` (the kernel sends that after handing its children to the
-        adopter, which cannot reap them before): which of its children are orphans, the
-        adopter's to reap, and which its parent reaped. See _Batch for the order of wake-ups
-        this reads; where it cannot tell, the reap is REAPED_AS_PARENT_DIED.
-        """
+    def _orphaned(self, parent: int) -> None:
+        """`parent` has exited: its children still there now are orphans, the adopter's
+        to reap. (One reaped already may have been reaped by either: the kernel hands the
+        children over just before it sends the parent's exit. lifecycle.py tells them
+        apart by time where it can.)"""
         children = self._children.pop(parent, set())
         if not children:
             return
-        batch = self._batch
         # One look at every reap waiting now (10,000 one by one would take long enough
         # for the adopter to reap hundreds meanwhile), or where pidfds do not wake at a
         # reap, a look at each.
@@ -333,36 +294,14 @@ class Listener:
             waiting = {m.pidfd for m in map(self._members.get, children) if m and _gone(m.pidfd)}
         for host_pid in children:
             member = self._members.get(host_pid)
-            if member is None:
-                continue
-            fd = member.pidfd
-            if not member.exited:
-                member.orphan = True  # it will exit the adopter's child
-            elif fd in batch.before_messages:
-                continue  # reaped before any message read now was sent: before `at`
-            elif fd in batch.after_first:  # reaped after the first message read now
-                if batch.first_message == at:
-                    member.orphan = True  # ... which was this death
-                else:
-                    member.parent_died = at
-            elif fd not in waiting:
-                member.orphan = True  # still a zombie
-            elif at < batch.woke:
-                member.orphan = True  # reaped after we woke, which was after the death
-            else:
-                member.parent_died = at
+            if member is not None and (not member.exited or member.pidfd not in waiting):
+                member.orphan = True
 
     def _reaped(self, pidfd: int, at: float) -> None:
         host_pid = self._by_pidfd[pidfd]
         member = self._members[host_pid]
         self._forget(host_pid)
-        if member.orphan:
-            by = ORPHAN
-        elif member.parent_died is not None and at > member.parent_died:
-            by = REAPED_AS_PARENT_DIED
-        else:
-            by = ""
-        self._record(at, "reap", member, host_pid, by)
+        self._record(at, "reap", member, host_pid, ORPHAN if member.orphan else "")
 
     def _polled_reaps(self) -> set[int]:
         return {
