@@ -1,20 +1,29 @@
-"""Every fork, exec, exit and reap of one container's processes, as the kernel reports them.
+"""Every fork, exec, exit and reap of the boxes' processes, as the kernel reports them.
 
 The one module that listens to the kernel's process-events connector (netlink,
 NETLINK_CONNECTOR, multicast group CN_IDX_PROC). It hears every fork, exec and exit on the
 machine, stamped with the kernel's CLOCK_MONOTONIC (Python's time.monotonic), and keeps
-those of one container: the processes there when recording began, their descendants, and
-what `docker exec` starts in it (found at its exec by the container ID in
-/proc/<pid>/cgroup). The controller's own commands (proctable.HELPER_MARK) and their
-children are left out, as they are from the process tables.
+those of the containers it follows: each is followed from before it starts, so its first
+event is PID 1's exec (found by the container ID in /proc/<pid>/cgroup, as is whatever
+`docker exec` starts in it), and every process after that is a descendant of those. The
+controller's own commands (proctable.HELPER_MARK) and their children are left out, as
+they are from the process tables.
 
 The connector has no event for a reap. Each process gets a pidfd when it is first seen,
 and a kernel that wakes a pidfd's poller with POLLHUP when its process is reaped (Linux 6.9
 and later; checked once, see reaps_wake_pidfds) has each reap timed at that wake-up. On
-an older kernel the exited processes' pidfds are polled instead, and the recorder says so.
+an older kernel the exited processes' pidfds are looked at every POLL_S instead, and the
+recording says so.
 
 Nothing is lost unseen: the connector numbers its messages per CPU, so a gap in a CPU's
 sequence is a count of events the socket dropped (`Recording.lost`).
+
+The listening is done by a process of its own (`python -m sandbox.recorder`, Listener),
+one per controller, started for its first box and serving all of them: a thread of the
+controller would wait for its other threads to let go of the interpreter (a table read
+of 1,000 processes holds it for tens of milliseconds), and every reap it timed would be
+late by that wait. It ends when the controller's end of its pipe closes, the controller
+gone: it never outlives it.
 """
 
 from __future__ import annotations
@@ -181,6 +190,7 @@ class Listener:
             )
             return f"following {container_id}"
         if verb == "stop":
+            self._reap_waiting()  # reaps done by now, not yet read
             followed = self._followed.pop(rest, None)
             if followed is None:
                 return json.dumps([[], 0, self.how()])
@@ -302,6 +312,18 @@ class Listener:
         member = self._members[host_pid]
         self._forget(host_pid)
         self._record(at, "reap", member, host_pid, ORPHAN if member.orphan else "")
+
+    def _reap_waiting(self) -> None:
+        """Read the reaps waiting now (or, where pidfds do not wake, look for them)."""
+        now = time.monotonic()
+        found = self._polled_reaps() if not self.reaps_wake else set()
+        found |= {
+            fd
+            for fd, mask in self._poller.poll(0, len(self._by_pidfd) + 2)
+            if mask & select.EPOLLHUP and fd in self._by_pidfd
+        }
+        for fd in found:
+            self._reaped(fd, now)
 
     def _polled_reaps(self) -> set[int]:
         return {
