@@ -74,12 +74,12 @@ def test_reaps_are_pid_1s_under_tini_and_nobody_s_under_noreap(burst: RunResult)
     children = {e.pid for e in kinds["fork"]}
     reaps = [r for r in lifecycle.lifecycle(burst.events).reaps if r.pid in children]
     assert len(reaps) == BURST
-    adopted = [r for r in reaps if r.by == lifecycle.BY_ADOPTER]
-    # A few may be reaped while the parent's death is being read: who reaped those is not
-    # told, but never "its parent" (it was killed, and never waited).
+    # Those still there when the parent's exit was read are the adopter's for certain;
+    # those reaped by then (how many depends on how busy the machine is) are counted
+    # apart, never as the parent's: it was killed, and never waited.
     assert not [r for r in reaps if r.by == lifecycle.BY_PARENT]
-    assert len(adopted) >= BURST * 0.9
-    assert all(r.reapable_s == pytest.approx(death, abs=1e-6) for r in adopted)
+    adopted = [r for r in reaps if r.by == lifecycle.BY_ADOPTER]
+    assert all(r.reapable_s == death for r in adopted)  # from the parent's death
 
 
 def test_the_timeline_is_exact(burst: RunResult) -> None:
