@@ -67,7 +67,7 @@ def lab_for(
     defaults; room for `children`, the number it was asked to fork, above all)."""
     count = children or scenario.children or 0
     resolved = resolve(Limits(pids=scenario.pids_limit), limits, scenario.limits)
-    if count + CHILD_HEADROOM > (resolved.pids or 0):
+    if count and count + CHILD_HEADROOM > (resolved.pids or 0):
         resolved = replace(resolved, pids=count + CHILD_HEADROOM)
     return Lab(
         engine,

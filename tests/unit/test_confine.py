@@ -142,3 +142,28 @@ def test_a_staging_left_open_is_removed_when_the_controller_exits() -> None:
     assert done.returncode == 0, done.stderr
     source = Path(done.stdout.strip())
     assert source.name == "0-a.py" and not source.parent.exists()
+
+
+def test_a_number_of_children_raises_the_pids_limit_and_nothing_else_does() -> None:
+    from typing import cast
+
+    from sandbox.engine import Engine
+    from sandbox.inits import get_init
+    from sandbox.runner import CHILD_HEADROOM, lab_for
+    from sandbox.scenario import find
+
+    nobody = cast(Engine, None)  # a Lab touches the engine only when it opens a box
+
+    def pids(name: str, children: int | None = None, limits: Limits | None = None) -> int | None:
+        lab = lab_for(
+            nobody, "img", find(name), get_init("tini"), bound_s=1, limits=limits,
+            children=children,
+        )  # fmt: skip
+        return lab.limits.pids
+
+    assert pids("zombie") == DEFAULT_LIMITS.pids
+    assert pids("pid-exhaustion") == 32  # what it shows: no headroom added to it
+    assert pids("zombie-flood") == DEFAULT_LIMITS.pids  # its own 10 fit
+    assert pids("zombie-flood", 10_000) == 10_000 + CHILD_HEADROOM
+    assert pids("zombie-flood", 10_000, Limits(pids=64)) == 10_000 + CHILD_HEADROOM
+    assert pids("zombie-flood", 100, Limits(pids=4096)) == 4096
