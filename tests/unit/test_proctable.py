@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -85,14 +86,17 @@ def test_compare_takes_running_and_asleep_alike_but_not_a_zombie() -> None:
 
 
 def test_namespace_pid_is_the_innermost() -> None:
-    status = "Name:\tpython3\nNSpid:\t6115\t15\nState:\tZ (zombie)\n"
+    status = b"Name:\tpython3\nState:\tZ (zombie)\nNSpid:\t6115\t15\nNSpgid:\t6115\t15\n"
     assert proctable._namespace_pid(status) == 15
+    assert proctable._namespace_pid(b"Name:\tx\nNSpid:\t7") == 7  # the last line
     with pytest.raises(ValueError):
-        proctable._namespace_pid("Name:\tx\n")
+        proctable._namespace_pid(b"Name:\tx\n")
 
 
 def test_host_reading_finds_nothing_for_an_unknown_container() -> None:
     assert proctable.read_host("0" * 64) == ()
+    # With a PID 1 that is not the container's, its /proc/<pid>/root is not read either.
+    assert proctable.read_host("0" * 64, os.getpid()) == ()
     assert not proctable.host_can_see("0" * 64, 1)
     assert not proctable.host_can_see("0" * 64, 0)
 
