@@ -112,7 +112,8 @@ def read_host(container_id: str, init_host_pid: int = 0) -> tuple[Process, ...]:
         except OSError:  # not root, or PID 1 is gone: the cgroup route answers either way
             pass
         else:
-            return tuple(Process(*row) for row in rows)
+            if rows and rows[0][0] == 1:  # a procfs of the container's PID namespace
+                return tuple(Process(*row) for row in rows)
     return _read_by_cgroup(container_id)
 
 
