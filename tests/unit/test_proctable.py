@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -149,3 +150,18 @@ def test_parsed_wait_rows_carry_the_recording_kernels_names() -> None:
         "anon_pipe_read",
     ]
     assert wait_name("ep_poll") == "ep_poll"  # one it does not know stays as it is
+
+
+def test_collection_is_paused_only_while_a_table_is_built() -> None:
+    assert gc.isenabled()
+    assert proctable.parse_probe_output('[[1, 0, "S", "init"]]') == (Process(1, 0, "S", "init"),)
+    assert gc.isenabled()
+    with pytest.raises(ScenarioError):
+        proctable.parse_probe_output("[[1]]")
+    assert gc.isenabled()  # resumed after a failure too
+    gc.disable()  # and left off where it was off
+    try:
+        proctable.parse_probe_output("[]")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
