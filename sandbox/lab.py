@@ -644,7 +644,7 @@ class Box:
         return self.lab.engine.exec_run(self.container_id, argv, environment=ENVIRONMENT)
 
     def processes(self) -> Table:
-        """The container's process table, read with psutil inside it (controller's own left out)."""
+        """The container's process table, read by probe.py inside it (controller's own left out)."""
         result = self.lab.engine.exec_run(
             self.container_id, ["python3", f"{HELPER_DIR}/probe.py"], environment=ENVIRONMENT
         )
@@ -656,7 +656,7 @@ class Box:
         """The same table read from the host's /proc, or None where the host cannot see it."""
         if not self.host_view:
             return None
-        return proctable.without_helpers(proctable.read_host(self.container_id))
+        return proctable.without_helpers(proctable.read_host(self.container_id, self.init_host_pid))
 
     def wait_for(
         self, what: str, found: Callable[[Table], T | None], timeout_s: float = DEFAULT_WAIT_S

@@ -25,7 +25,7 @@ class Snapshot:
 
     label: str
     transcript: str  # verbatim: each command after a `$ ` prompt, then its output
-    processes: tuple[Process, ...]  # read with psutil inside the container
+    processes: tuple[Process, ...]  # read from /proc inside the container (probe.py)
     # The same table read from the host's /proc (found by cgroup, mapped by NSpid);
     # None where the engine runs on another kernel.
     host_processes: tuple[Process, ...] | None = None

@@ -97,7 +97,7 @@ def read_full_table(box: Box) -> Table:
     may then fail (see above) and end the run.
     """
     if box.host_view:
-        return read_host(box.container_id)
+        return read_host(box.container_id, box.init_host_pid)
     return box.processes()
 
 

@@ -1,10 +1,12 @@
 """What the suite does without root: the host's view of a container, and the engine's socket.
 
-The host-side view (sandbox.proctable.read_host) finds a container's processes by its ID
-in /proc/<pid>/cgroup and maps them with the NSpid line of /proc/<pid>/status: both are
-readable by any user, where /proc/<pid>/ns/pid is not. Run as root, the tests read as an
-unprivileged user too (uid 65534, no groups, in a child process) and compare; run as a
-user in the docker group (CI on GitHub), they are that user already.
+The host-side view (sandbox.proctable.read_host) reads the container's own procfs through
+/proc/<PID 1>/root where it may (root); otherwise it finds a container's processes by its
+ID in /proc/<pid>/cgroup and maps them with the NSpid line of /proc/<pid>/status: both are
+readable by any user, where /proc/<pid>/root and /proc/<pid>/ns/pid are not. Run as root,
+the tests read as an unprivileged user too (uid 65534, no groups, in a child process) and
+compare the two routes; run as a user in the docker group (CI on GitHub), they are that
+user already.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ if os.fork() == 0:
 print("forked", flush=True)
 time.sleep(1000)
 """
-# Who the reader is, whether the root-only route (ns/pid) is shut to it, and the
+# Who the reader is, whether the root-only routes (ns/pid, root) are shut to it, and the
 # container's table as read_host gives it.
 READER = """\
 import json
@@ -53,11 +55,17 @@ try:
     ns_pid = "readable"
 except PermissionError:
     ns_pid = "denied"
+try:
+    os.listdir(f"/proc/{init_pid}/root/proc")
+    root = "readable"
+except PermissionError:
+    root = "denied"
 json.dump({
     "ids": [os.getresuid(), os.getresgid(), os.getgroups()],
     "sees": proctable.host_can_see(container, init_pid),
     "ns_pid": ns_pid,
-    "table": [[p.pid, p.ppid, p.state, p.cmd] for p in proctable.read_host(container)],
+    "root": root,
+    "table": [[p.pid, p.ppid, p.state, p.cmd] for p in proctable.read_host(container, init_pid)],
 }, sys.stdout)
 """
 # The CLI's `engine` command.
@@ -92,7 +100,7 @@ def test_the_host_view_needs_no_root(tmp_path: Path, engine: Engine, image_ref: 
             box.wait_for("two zombies", lambda t: t if len(zombies(t)) == 2 else None)
             seen["inside"] = box.processes()
             seen["unprivileged"] = read_unprivileged(box.container_id, box.init_host_pid)
-            seen["root"] = read_host(box.container_id) if ROOT else None
+            seen["root"] = read_host(box.container_id, box.init_host_pid) if ROOT else None
             lab.check("read", True, "the three views were read")
 
     declared = Scenario(
@@ -113,7 +121,7 @@ def test_the_host_view_needs_no_root(tmp_path: Path, engine: Engine, image_ref: 
     assert uids == [UNPRIVILEGED] * 3 and UNPRIVILEGED != 0
     if ROOT:
         assert (gids, groups) == ([NOBODY] * 3, [])
-    assert answer["ns_pid"] == "denied"  # the root-only route is shut to this reader...
+    assert answer["ns_pid"] == answer["root"] == "denied"  # the root-only routes are shut...
     assert answer["sees"] is True  # ...and the cgroup route is open
 
     inside: tuple[Process, ...] = seen["inside"]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import gc
+import os
 from pathlib import Path
 
 import pytest
@@ -85,14 +87,17 @@ def test_compare_takes_running_and_asleep_alike_but_not_a_zombie() -> None:
 
 
 def test_namespace_pid_is_the_innermost() -> None:
-    status = "Name:\tpython3\nNSpid:\t6115\t15\nState:\tZ (zombie)\n"
+    status = b"Name:\tpython3\nState:\tZ (zombie)\nNSpid:\t6115\t15\nNSpgid:\t6115\t15\n"
     assert proctable._namespace_pid(status) == 15
+    assert proctable._namespace_pid(b"Name:\tx\nNSpid:\t7") == 7  # the last line
     with pytest.raises(ValueError):
-        proctable._namespace_pid("Name:\tx\n")
+        proctable._namespace_pid(b"Name:\tx\n")
 
 
 def test_host_reading_finds_nothing_for_an_unknown_container() -> None:
     assert proctable.read_host("0" * 64) == ()
+    # With a PID 1 that is not the container's, its /proc/<pid>/root is not read either.
+    assert proctable.read_host("0" * 64, os.getpid()) == ()
     assert not proctable.host_can_see("0" * 64, 1)
     assert not proctable.host_can_see("0" * 64, 0)
 
@@ -145,3 +150,18 @@ def test_parsed_wait_rows_carry_the_recording_kernels_names() -> None:
         "anon_pipe_read",
     ]
     assert wait_name("ep_poll") == "ep_poll"  # one it does not know stays as it is
+
+
+def test_collection_is_paused_only_while_a_table_is_built() -> None:
+    assert gc.isenabled()
+    assert proctable.parse_probe_output('[[1, 0, "S", "init"]]') == (Process(1, 0, "S", "init"),)
+    assert gc.isenabled()
+    with pytest.raises(ScenarioError):
+        proctable.parse_probe_output("[[1]]")
+    assert gc.isenabled()  # resumed after a failure too
+    gc.disable()  # and left off where it was off
+    try:
+        proctable.parse_probe_output("[]")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
