@@ -84,6 +84,7 @@ class RunResult:
     timeline: tuple[Sample, ...] = ()  # sampled counts, where the scenario watched them
     # Why the scenario cannot run under this PID 1 mode; such a result has no checks.
     not_applicable: str = ""
+    containers: int = 0  # how many containers the run opened (the floor of `make bench`)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

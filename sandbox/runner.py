@@ -141,6 +141,7 @@ def run_scenario(
         python=python,
         facts=dict(lab.facts),
         timeline=tuple(lab.timeline),
+        containers=lab.boxes_opened,
     )
     if isinstance(stopped, Interrupted):
         raise Interrupted(stopped.signum, result) from stopped
