@@ -122,7 +122,7 @@ def run_catalogue(
 
 
 def _failed_checks(result: RunResult) -> str:
-    return "checks " + ", ".join(c.name for c in result.checks if not c.ok)
+    return "; ".join(f"check {c.name}: {c.detail}" for c in result.checks if not c.ok)
 
 
 def floor_s(
@@ -143,6 +143,7 @@ def print_runs(
     results: Iterable[RunResult], scenarios: Mapping[str, Scenario], bare_s: float
 ) -> None:
     """Each run's time against its own floor: where the controller's time goes."""
+    results = list(results)
     print(f"{'run':<34}{'took':>8}{'boxes':>6}{'inherent':>10}{'floor':>8}{'ratio':>7}")
     for r in results:
         floor = run_floor_s(r, scenarios[r.scenario], bare_s)
@@ -152,6 +153,9 @@ def print_runs(
             f"{r.scenario + '/' + r.init:<34}{r.duration_s:>7.2f}s{r.containers:>6}"
             f"{inherent:>9.2f}s{floor:>7.2f}s{ratio}"
         )
+    took = sum(r.duration_s for r in results)
+    floor = floor_s(results, scenarios, bare_s)
+    print(f"{'the runs themselves':<34}{took:>7.2f}s{'':>16}{floor:>7.2f}s{took / floor:>6.2f}x")
 
 
 def cached_image() -> Figure:
