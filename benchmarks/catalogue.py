@@ -28,6 +28,7 @@ from figures import Figure, timed  # beside this file (the script's folder is on
 
 from sandbox import image
 from sandbox.engine import Engine
+from sandbox.errors import SandboxError
 from sandbox.inits import get_init
 from sandbox.matrix import run_matrix
 from sandbox.model import RunResult
@@ -204,12 +205,25 @@ def print_figures(figures: Iterable[Figure]) -> None:
 
 
 def main() -> int:
-    engine = Engine.connect()
-    ref = image.image_ref()
-    if engine.image_id(ref) is None:
-        print(f"catalogue: no image {ref}: run `make image` first", file=sys.stderr)
-        return 2
-    figures = measure(engine, ref)
+    try:
+        engine = Engine.connect()
+        ref = image.image_ref()
+        if engine.image_id(ref) is None:
+            print(f"catalogue: no image {ref}: run `make image` first", file=sys.stderr)
+            return 2
+        if shutil.which("docker") is None:
+            print(
+                "catalogue: the docker CLI is needed for the floor (a bare `docker run`)",
+                file=sys.stderr,
+            )
+            return 2
+        figures = measure(engine, ref)
+    except SandboxError as exc:
+        print(f"catalogue: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except (AssertionError, subprocess.CalledProcessError) as exc:  # a run, or make, failed
+        print(f"catalogue: {exc}", file=sys.stderr)
+        return 1
     print_figures(figures)
     return 1 if any(f.missed for f in figures) else 0
 
