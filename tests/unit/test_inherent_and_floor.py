@@ -150,3 +150,12 @@ def test_a_result_keeps_its_container_count_through_its_json() -> None:
     old = result("zombie", "tini", 2).to_dict()
     del old["containers"]  # a report.json written before the field existed
     assert result_from_dict(old).containers == 0
+
+
+def test_the_cold_build_goes_to_a_tag_outside_the_project_repository(
+    catalogue: ModuleType,
+) -> None:
+    from sandbox import image
+
+    # It is removed afterwards: it must never be one of the real process-sandbox:* tags.
+    assert catalogue.THROWAWAY.split(":")[0] != image.REPOSITORY
