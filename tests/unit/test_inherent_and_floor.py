@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -46,10 +47,9 @@ def declare(root: Path, inherent: str, not_under: str = "") -> Path:
 def catalogue() -> ModuleType:
     sys.path.insert(0, str(BENCHMARKS))  # as when run as a script: figures.py beside it
     try:
-        import catalogue as module
+        return importlib.import_module("catalogue")
     finally:
         sys.path.remove(str(BENCHMARKS))
-    return module
 
 
 def result(scenario: str, init: str, containers: int, *, not_applicable: str = "") -> RunResult:
