@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import psutil
 from figures import Figure, timed  # beside this file (the script's folder is on sys.path)
 
 from sandbox import image
@@ -204,6 +205,13 @@ def print_figures(figures: Iterable[Figure]) -> None:
         print(line)
 
 
+def host_load(when: str) -> str:
+    """The machine's state, for the reader: the engine is shared, and the host's table reads
+    scan every process of the machine (another session's 10,000 zombies slow them)."""
+    load = os.getloadavg()[0]
+    return f"host {when}: {len(psutil.pids())} processes, load average {load:.1f} (1 min)"
+
+
 def main() -> int:
     try:
         engine = Engine.connect()
@@ -217,7 +225,9 @@ def main() -> int:
                 file=sys.stderr,
             )
             return 2
+        print(host_load("before"))
         figures = measure(engine, ref)
+        print(host_load("after"))
     except SandboxError as exc:
         print(f"catalogue: {exc}", file=sys.stderr)
         return exc.exit_code
