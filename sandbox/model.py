@@ -104,6 +104,7 @@ class RunResult:
     # they were recorded, or why they were not (the timeline is then sampled only).
     events: tuple[ProcessEvent, ...] = ()
     recorder: str = ""
+    containers: int = 0  # how many containers the run opened (the floor of `make bench`)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -165,6 +165,7 @@ def run_scenario(
         timeline=tuple(lab.timeline),
         events=tuple(sorted(lab.events, key=lambda e: e.at_s)),
         recorder=lab.recorder,
+        containers=lab.boxes_opened,
     )
     if isinstance(stopped, Interrupted):
         raise Interrupted(stopped.signum, result) from stopped

@@ -8,6 +8,7 @@ mode, and `drive(lab)`, the steps that make the moments happen and observe them.
 from __future__ import annotations
 
 import importlib.util
+import math
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,13 @@ def expect(name: str, claim: str, **holds_under: bool) -> Expectation:
 def everywhere(**differs: bool) -> dict[str, bool]:
     """For expect(): holds under every PID 1 mode but where `differs` says (`none=False`)."""
     return {**{mode.replace("-", "_"): True for mode in INITS}, **differs}
+
+
+def per_mode(default: float, **differs: float) -> dict[str, float]:
+    """For Scenario.inherent_s: `default` seconds under every PID 1 mode but where `differs`
+    says (`noreap=2.0`; a dash is written as an underscore, as for expect())."""
+    overrides = {mode.replace("_", "-"): seconds for mode, seconds in differs.items()}
+    return {**dict.fromkeys(INITS, default), **overrides}  # a mode misspelt fails _validate
 
 
 @dataclass(frozen=True)
@@ -81,10 +89,22 @@ class Scenario:
     # (`--children N`, e.g. zombie-flood's 10,000): the drive reads lab.children. None:
     # the scenario takes no such number.
     children: int | None = None
+    # The time the scenario itself takes whatever the controller does, in seconds: its
+    # scripts' sleeps that it waits through and the observation windows it waits out in
+    # full. A float for every PID 1 mode, or per_mode(...) where the modes differ (a
+    # zombie watched for REAP_WINDOW_S stays to the window's end under noreap; tini ends
+    # the window at once). `make bench` adds it to a run's floor.
+    inherent_s: float | Mapping[str, float] = field(default=0.0, hash=False)
 
     def modes(self) -> tuple[str, ...]:
         """The PID 1 modes the scenario runs under: all but those of `not_under`."""
         return tuple(name for name in INITS if name not in self.not_under)
+
+    def inherent_under(self, mode: str) -> float:
+        """The declared inherent time under PID 1 mode `mode` (see `inherent_s`)."""
+        if isinstance(self.inherent_s, Mapping):
+            return self.inherent_s[mode]
+        return self.inherent_s
 
     def files(self) -> dict[str, bytes]:
         """The scripts a container gets in its home folder: all but the declaration."""
@@ -149,6 +169,32 @@ def _validate(scenario: Scenario, path: Path) -> None:
         raise DeclarationError(f"{path}: timeout_s must be positive")
     if scenario.children is not None and scenario.children < 1:
         raise DeclarationError(f"{path}: children must be at least 1, or None")
+    _validate_inherent(scenario, path)
+
+
+def _validate_inherent(scenario: Scenario, path: Path) -> None:
+    """inherent_s: seconds (0 or more, and less than the run's bound) under each mode the
+    scenario runs under, and no mode that is not one."""
+    declared = scenario.inherent_s
+    if isinstance(declared, Mapping):
+        unknown = sorted(set(declared) - set(INITS))
+        missing = sorted(set(scenario.modes()) - set(declared))
+        if unknown or missing:
+            raise DeclarationError(
+                f"{path}: inherent_s must give the seconds under each of "
+                f"{', '.join(scenario.modes())} (unknown: {unknown}, missing: {missing}); "
+                "per_mode() fills in the rest"
+            )
+        values = [declared[mode] for mode in scenario.modes()]
+    else:
+        values = [declared]
+    for value in values:
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or not math.isfinite(value) or not 0 <= value < scenario.timeout_s:
+            raise DeclarationError(
+                f"{path}: inherent_s: {value!r} must be seconds, 0 or more and below "
+                f"timeout_s ({scenario.timeout_s:g})"
+            )
 
 
 def load_all(root: Path = SCENARIOS_DIR) -> Mapping[str, Scenario]:

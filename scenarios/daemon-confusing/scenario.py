@@ -151,5 +151,7 @@ PID 1 exits, the kernel kills whatever else is in it; here nothing is).""",
     ),
     drive=drive,
     timeout_s=40.0,
+    # Inherent: p2's time.sleep(3), which the main waits for (p1's sleep is cut short).
+    inherent_s=3.0,
     golden_masks=GOLDEN_MASKS,
 )

@@ -188,5 +188,7 @@ kill is a SIGKILL, which no handler ever sees.)""",
     ),
     drive=drive,
     timeout_s=30.0,
+    # Inherent: none; the daemon's sleep is cut short (terminated as the main code ends).
+    inherent_s=0.0,
     golden_masks=GOLDEN_MASKS,
 )

@@ -190,5 +190,7 @@ because Python handles SIGINT itself: KeyboardInterrupt, exit 130.""",
     ),
     drive=drive,
     timeout_s=40.0,
+    # Inherent: task()'s time.sleep(3), which join() (and the scenario, for 主) waits through.
+    inherent_s=3.0,
     golden_masks=GOLDEN_MASKS,
 )

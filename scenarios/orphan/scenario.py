@@ -29,7 +29,7 @@ from sandbox.inits import REAP_WINDOW_S
 from sandbox.lab import Box, Lab, Table
 from sandbox.model import Process
 from sandbox.proctable import find
-from sandbox.scenario import Moment, Scenario, expect
+from sandbox.scenario import Moment, Scenario, expect, per_mode
 
 SCRIPT = "python3 test.py"
 
@@ -255,5 +255,8 @@ process in it, the child included, before it can print. There is no orphan to se
         "leaving no orphan to adopt",
     },
     timeout_s=30.0,
+    # Inherent: the child's time.sleep(1) before it prints (waited for), then the exited
+    # orphan watched for REAP_WINDOW_S: in full under noreap, which never reaps it.
+    inherent_s=per_mode(1.0, noreap=1.0 + REAP_WINDOW_S),
     golden_masks=(SUBREAPER_ROWS, JOB_REQUEST_ROW),
 )

@@ -275,6 +275,8 @@ does): each child is reaped as it ends, one process number is reused over and ov
     ),
     drive=drive,
     timeout_s=40.0,
+    # Inherent: none; the forks fail within milliseconds, and nothing is watched for a window.
+    inherent_s=0.0,
     golden_masks=(
         # Which way the command fails to start varies (see the docstring); that it fails does not.
         (

@@ -225,5 +225,7 @@ child (is_alive() and exitcode wait for it), so which init runs plays no other p
     ),
     drive=drive,
     timeout_s=30.0,
+    # Inherent: the parent's time.sleep(0.1) after p.terminate(), waited through to its end.
+    inherent_s=0.1,
     golden_masks=GOLDEN_MASKS,
 )

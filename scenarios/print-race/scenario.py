@@ -279,6 +279,9 @@ beside PID 1 (noreap, tini, docker-init, dumb-init or bash).""",
     ),
     drive=drive,
     timeout_s=60.0,
+    # Inherent: its two parts run side by side; with_lock.py's three time.sleep(2) in turn
+    # (6 s) outlast no_lock.py's overlapping ones (2 s).
+    inherent_s=WORKERS * WORK_S,
     golden_masks=(
         # ps right-aligns PID and PPID, so a row's leading spaces depend on how many digits its
         # PIDs have, which varies from run to run (seen: the job server's request PID 9 or 10,

@@ -592,5 +592,10 @@ script's parent is the job server under tini.""",
     ),
     drive=drive,
     timeout_s=180.0,
+    # Inherent: the five variants run side by side, each item costing its producer and its
+    # consumer time.sleep(randint(1,3)); (a) also holds HANG_WINDOW_S once all is eaten. The
+    # slowest variant (mostly (e): 30 items, 2 consumers) takes 32.5 s on average, simulating
+    # the scripts' sleeps 100,000 times (25-43 s, sd 2.2): a random floor, its mean.
+    inherent_s=32.5,
     golden_masks=golden_masks(),
 )

@@ -122,6 +122,8 @@ script itself is PID 1 (`[1] 1`), and the container ends when it does.""",
     ),
     drive=drive,
     timeout_s=30.0,
+    # Inherent: none; queue_demo.py never sleeps.
+    inherent_s=0.0,
     # Nothing to mask: one process prints, in its program's order, and the queue's answers
     # do not vary here (see the explanation); the PIDs are renamed by the golden itself.
     # 22 runs, 11 under each of noreap and tini, then 10 under each of the seven modes, gave

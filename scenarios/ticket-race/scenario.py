@@ -415,5 +415,9 @@ left (the kernel ends whatever is left in a container when its PID 1 ends).""",
     ),
     drive=drive,
     timeout_s=90.0,
+    # Inherent: with_lock.py's 100 clients hold the lock in turn through time.sleep(0.1)
+    # each, and the one buyer through time.sleep(0.2) more: 10.2 s, waited through;
+    # no_lock.py's ~0.3 s runs beside it.
+    inherent_s=CLIENTS * 0.1 + 0.2,
     golden_masks=GOLDEN_MASKS,
 )

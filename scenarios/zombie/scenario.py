@@ -19,7 +19,7 @@ from sandbox.inits import REAP_WINDOW_S
 from sandbox.lab import Box, Lab, Table
 from sandbox.model import Process
 from sandbox.proctable import children_of, find, parse_ps_aux, parse_top_tasks
-from sandbox.scenario import Moment, Scenario, expect
+from sandbox.scenario import Moment, Scenario, expect, per_mode
 
 # Under tini-subreaper, the job server's `ps -eo` row: it is `Sl` while a thread of it
 # waits to report a job's status, which ends as the job's output does: at the moment of a
@@ -317,6 +317,10 @@ whatever PID 1 is — under `none` too, where test_join.py is PID 1 of its own b
     drive=drive,
     moment=moment,
     timeout_s=60.0,
+    # Inherent: test.py's child exits at once (no sleep waited through); after the kill the
+    # zombie is watched for REAP_WINDOW_S, waited out in full where it stays (noreap) or
+    # where the kill is dropped (none, PID 1); a reaping init ends the window at once.
+    inherent_s=per_mode(0.0, noreap=REAP_WINDOW_S, none=REAP_WINDOW_S),
     golden_masks=(
         # Parent and child print at the same moment: either line may come first.
         (r"^子 (\d+)\n主 (\d+)$", r"主 \2\n子 \1"),
