@@ -77,7 +77,7 @@ chaos: image ## faults, bad input, hostile scripts, then 20 runs with 4 controll
 	$(PY) -m pytest -m 'fault or bad_input or hostile' -q
 	$(PY) benchmarks/chaos.py --runs 20 --kills 4
 
-bench: image ## the controller's wall time against a bare `docker run`
+bench: image ## every cost against its floor (trivial run, catalogue serial and -j 2, 10,000-zombie snapshots, image builds): bench.json
 	$(PY) benchmarks/bench.py
 
 compose: $(STAMP) ## rewrite compose.yaml: a service per scenario and PID 1 mode

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import psutil
-from figures import Figure, timed  # beside this file (the script's folder is on sys.path)
+from figures import Figure, table, timed  # beside this file (the script's folder is on sys.path)
 
 from sandbox import image
 from sandbox.engine import Engine
@@ -191,20 +191,6 @@ def _run(argv: list[str]) -> None:
     subprocess.run(argv, check=True, capture_output=True)
 
 
-def print_figures(figures: Iterable[Figure]) -> None:
-    print(f"{'what':<58}{'median':>8}{'floor':>9}{'ratio':>8}{'goal':>10}")
-    for figure in figures:
-        line = f"{figure.what:<58}{figure.median:>7.2f}{figure.unit}"
-        if figure.floor is not None and figure.ratio is not None:
-            line += f"{figure.floor:>8.2f}{figure.unit}{figure.ratio:>7.2f}x"
-        else:
-            line += " " * 16
-        if figure.goal is not None:
-            goal = f"{figure.goal:g}x" if figure.floor else f"{figure.goal:g} {figure.unit}"
-            line += f"  <= {goal} " + ("MISSED" if figure.missed else "ok")
-        print(line)
-
-
 def host_load(when: str) -> str:
     """The machine's state, for the reader: the engine is shared, and the host's table reads
     scan every process of the machine (another session's 10,000 zombies slow them)."""
@@ -234,7 +220,7 @@ def main() -> int:
     except (AssertionError, subprocess.CalledProcessError) as exc:  # a run, or make, failed
         print(f"catalogue: {exc}", file=sys.stderr)
         return 1
-    print_figures(figures)
+    print(table(figures))
     return 1 if any(f.missed for f in figures) else 0
 
 

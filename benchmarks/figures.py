@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
@@ -49,3 +50,42 @@ def timed(action: Callable[[], object], rounds: int, *, warm: bool = True) -> tu
         action()
         samples.append(time.perf_counter() - start)
     return tuple(samples)
+
+
+def table(figures: Iterable[Figure]) -> str:
+    """The figures as a human reads them: median, floor, ratio, goal and whether it held."""
+    lines = [f"{'what':<64}{'median':>10}{'floor':>10}{'ratio':>8}  goal"]
+    for f in figures:
+        line = f"{f.what:<64}{_amount(f.median, f.unit):>10}"
+        if f.floor is not None and f.ratio is not None:
+            line += f"{_amount(f.floor, f.unit):>10}{f.ratio:>7.2f}x"
+        else:
+            line += " " * 18
+        if f.goal is not None:
+            goal = f"{f.goal:g}x" if f.floor else _amount(f.goal, f.unit)
+            line += f"  <= {goal} " + ("MISSED" if f.missed else "ok")
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def as_json(figures: Iterable[Figure]) -> str:
+    """bench.json: every figure with its samples, floor, ratio and goal, for comparing runs."""
+    rows = [
+        {
+            "what": f.what,
+            "median": f.median,
+            "unit": f.unit,
+            "samples": list(f.samples),
+            "floor": f.floor,
+            "floor_what": f.floor_what,
+            "ratio": f.ratio,
+            "goal": f.goal,
+            "goal_met": None if f.goal is None else not f.missed,
+        }
+        for f in figures
+    ]
+    return json.dumps(rows, indent=2) + "\n"
+
+
+def _amount(value: float, unit: str) -> str:
+    return f"{value:.0f} {unit}" if unit == "MB" else f"{value:.2f} {unit}"

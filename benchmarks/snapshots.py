@@ -35,7 +35,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from figures import Figure
+from figures import Figure, table
 
 from sandbox import image, proctable
 from sandbox.confine import Limits, Staging, resolve
@@ -286,17 +286,8 @@ def main() -> int:
     except SandboxError as exc:
         print(f"snapshots: {exc}", file=sys.stderr)
         return exc.exit_code
-    missed = False
-    for figure in figures:
-        line = f"{figure.what:<62}{figure.median:>8.3f} {figure.unit}"
-        if figure.floor:
-            line += f"{figure.floor:>8.3f} {figure.unit}{figure.ratio:>7.2f}x"
-        if figure.goal is not None:
-            line += f"  <= {figure.goal:g}{'x' if figure.floor else ' ' + figure.unit} "
-            line += "MISSED" if figure.missed else "ok"
-        missed |= figure.missed
-        print(line)
-    return 1 if missed else 0
+    print(table(figures))
+    return 1 if any(f.missed for f in figures) else 0
 
 
 if __name__ == "__main__":
