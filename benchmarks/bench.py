@@ -4,8 +4,10 @@ Prints a table and writes bench.json (for comparing runs). Each figure is a medi
 against a floor measured in the same run (a ratio and its goal), or against a goal of its
 own:
 
-- catalogue.py: the controller's overhead on a trivial scenario against a bare
-  `docker run --rm --network none IMAGE true`; the whole catalogue under `noreap` and
+- catalogue.py: the controller's overhead on the least a scenario can do (a box opened
+  and its table read) against a bare `docker run --rm --network none IMAGE true`, and
+  with one command started in the box against that plus a bare `docker exec`; the
+  whole catalogue under `noreap` and
   `tini`, one run after another, against its floor (a bare container start per container
   it opened, plus each scenario's declared inherent time), and two at a time against
   that; a cached `make image`, and a cold offline image build;
@@ -16,7 +18,7 @@ own:
 Sample output (2-core machine; see README.md, Benchmark):
     what                                             median     floor   ratio  goal
     bare docker run --rm --network none IMAGE true   0.20 s
-    trivial scenario, in-process                     0.26 s    0.20 s   1.28x  <= 1.3x ok
+    empty scenario (open a container under its PID 1...  0.24 s    0.22 s   1.09x  <= 1.3x ok
     ...
 """
 

@@ -1,7 +1,9 @@
 """`make bench`'s catalogue and image figures, each against its floor, measured in one run.
 
-- the trivial scenario (benchmarks/scenarios/trivial) in-process, against a bare
-  `docker run --rm --network none IMAGE true`;
+- the controller's overhead, in-process, on benchmarks/scenarios/empty (a box opened,
+  its table read from the host, closed) against a bare `docker run --rm --network none
+  IMAGE true`; and on benchmarks/scenarios/trivial (`true` started at a shell in the box:
+  one `docker exec` more) against that plus a bare `docker exec CONTAINER true`;
 - the whole catalogue (every scenario of scenarios/) under `noreap` and `tini`, one run at
   a time, against its floor: for each run, the containers it opened times the bare
   `docker run`, plus the time the scenario itself takes under that mode (its declared
@@ -38,7 +40,7 @@ from sandbox.scenario import Scenario, load, load_all
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-ROUNDS = 8  # of the bare `docker run` and the trivial scenario
+ROUNDS = 8  # of the bare `docker run` and `docker exec`, and the two small scenarios
 IMAGE_ROUNDS = 5  # of the cached `make image`
 MODES = ("noreap", "tini")
 OVERHEAD_GOAL = 1.3  # the controller's time against its floor
@@ -57,25 +59,52 @@ def measure(engine: Engine, ref: str) -> list[Figure]:
         "bare docker run --rm --network none IMAGE true",
         timed(lambda: _run([docker, "run", "--rm", "--network", "none", ref, "true"]), ROUNDS),
     )
-    figures = [bare, trivial(engine, ref, bare.median)]
+    exec_s = bare_exec(docker, ref)
+    figures = [bare, exec_s]
+    figures += [
+        in_process(engine, ref, "empty", bare.median, "bare docker run"),
+        in_process(
+            engine, ref, "trivial", bare.median + exec_s.median, "bare docker run + docker exec"
+        ),
+    ]
     figures += catalogue(ref, bare.median)
     figures.append(cached_image())
     figures.append(cold_build(engine))
     return figures
 
 
-def trivial(engine: Engine, ref: str, bare_s: float) -> Figure:
-    scenario = load(HERE / "scenarios" / "trivial")
+def bare_exec(docker: str, ref: str) -> Figure:
+    """A bare `docker exec CONTAINER true` into a running container: what each command a
+    scenario starts in its box costs the engine."""
+    started = subprocess.run(
+        [docker, "run", "-d", "--rm", "--network", "none", ref, "sleep", "600"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    container = started.stdout.strip()
+    try:
+        samples = timed(lambda: _run([docker, "exec", container, "true"]), ROUNDS)
+    finally:
+        _run([docker, "rm", "-f", container])
+    return Figure("bare docker exec CONTAINER true", samples)
 
-    def in_process() -> None:
+
+def in_process(engine: Engine, ref: str, name: str, floor_s: float, floor_what: str) -> Figure:
+    """benchmarks/scenarios/`name` under tini, run in this process, against `floor_s`:
+    `empty` opens a box and reads its table (no command in it: against a bare `docker
+    run`); `trivial` starts `true` at a shell in it (one `docker exec` more)."""
+    scenario = load(HERE / "scenarios" / name)
+
+    def run() -> None:
         result = run_scenario(engine, ref, scenario, get_init("tini"))
         assert result.ok, result.error
 
     return Figure(
-        "trivial scenario, in-process",
-        timed(in_process, ROUNDS),
-        floor=bare_s,
-        floor_what="bare docker run",
+        f"{name} scenario ({scenario.summary.split(',')[0]}), in-process",
+        timed(run, ROUNDS),
+        floor=floor_s,
+        floor_what=floor_what,
         goal=OVERHEAD_GOAL,
     )
 

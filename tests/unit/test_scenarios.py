@@ -109,9 +109,10 @@ def test_a_mode_neither_declared_nor_excused_names_the_file_and_field(tmp_path: 
         load(path)
 
 
-def test_the_benchmark_scenario_declares_every_mode() -> None:
-    trivial = load(Path(__file__).resolve().parents[2] / "benchmarks" / "scenarios" / "trivial")
-    assert trivial.modes() == tuple(INITS)
+@pytest.mark.parametrize("name", ["trivial", "empty"])
+def test_the_benchmark_scenarios_declare_every_mode(name: str) -> None:
+    scenario = load(Path(__file__).resolve().parents[2] / "benchmarks" / "scenarios" / name)
+    assert scenario.modes() == tuple(INITS)
 
 
 def test_a_bring_your_own_script_declares_every_mode_or_why_not(tmp_path: Path) -> None:
