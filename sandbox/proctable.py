@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import json
 import os
 import re
@@ -129,7 +130,7 @@ def read_host(container_id: str, init_host_pid: int = 0) -> tuple[Process, ...]:
         try:
             with _uncollected():
                 rows = probe.read_table(f"/proc/{init_host_pid}/root/proc")
-                table = tuple(Process(*row) for row in rows)
+                table = tuple(itertools.starmap(Process, rows))  # no frame per row
         except OSError:  # not root, or PID 1 is gone: the cgroup route answers either way
             pass
         else:
