@@ -341,16 +341,21 @@ def render_latency(rows: Sequence[lifecycle.Reaping], colours: Mapping[str, str]
     for i, row in enumerate(rows):
         base = top + i * row_h + row_h - 8
         adopter, parent = _bins(row.adopter), _bins(row.parent)
-        tallest = max([*adopter, *parent, 1])
         parts.append(
             f'<g class="mode" data-mode="{esc(row.mode)}">'
             f'<text x="{label_w - 8}" y="{base - 12}" text-anchor="end">{esc(row.mode)}</text>'
             f'<line class="grid" x1="{label_w}" y1="{base}" x2="{label_w + plot_w}" y2="{base}"/>'
         )
-        for bins, kind, fill in ((parent, "parent", "#bbb"), (adopter, "adopter", "")):
+        # Each kind to its own scale: a dozen orphans beside 500 parents' reaps still show;
+        # the parents' in grey, at half the height.
+        for bins, kind, fill, scale in (
+            (parent, "parent", "#bbb", 0.5),
+            (adopter, "adopter", "", 1.0),
+        ):
+            tallest = max([*bins, 1])
             for b, count in enumerate(bins):
                 if count:
-                    h = max(1.0, (row_h - 14) * count / tallest)
+                    h = max(1.0, (row_h - 14) * scale * count / tallest)
                     colour = fill or colours.get(row.mode, PALETTE[0])
                     parts.append(
                         f'<rect class="{kind}" x="{label_w + b * bar_w + 1:.1f}" '
@@ -399,7 +404,8 @@ def _reaping(results: list[RunResult], colours: Mapping[str, str]) -> str:
         )
     head = (
         "<tr><th>PID 1 mode</th><th>runs recorded</th><th>reaped by PID 1 or a subreaper</th>"
-        "<th>reaped by their parent</th><th>as their parent died</th><th>never reaped</th>"
+        "<th>reaped by their parent</th><th>as their parent died</th>"
+        "<th>as the container ended</th><th>never reaped</th>"
         "<th>most zombies at once</th></tr>"
     )
     lines = [
@@ -407,7 +413,8 @@ def _reaping(results: list[RunResult], colours: Mapping[str, str]) -> str:
         + (f" ({row.sampled} sampled)" if row.sampled else "")
         + f"</td><td>{esc(_spread(row.adopter)) if row.adopter else '0'}</td>"
         f"<td>{esc(_spread(row.parent)) if row.parent else '0'}</td>"
-        f"<td>{row.either:,}</td><td>{row.unreaped:,}</td><td>{row.peak_zombies:,}</td></tr>"
+        f"<td>{row.either:,}</td><td>{row.teardown:,}</td><td>{row.unreaped:,}</td>"
+        f"<td>{row.peak_zombies:,}</td></tr>"
         for row in rows
     ]
     how = next((r.recorder for r in results if r.events), "")
@@ -416,7 +423,8 @@ def _reaping(results: list[RunResult], colours: Mapping[str, str]) -> str:
         '<p class="note">Every fork, exit and reap of every run, as the kernel reported it '
         f"({esc(how)}). A reap's latency runs from the moment it could happen: the process's "
         "exit, or for an orphan its parent's death, when PID 1 (or the subreaper) got it. "
-        "Grey: reaps by the processes' own parents (join(), a shell's wait).</p>"
+        "In grey, at half height and to a scale of their own: reaps by the processes' own "
+        "parents (join(), a shell's wait).</p>"
         f'<div class="scroll">{render_latency(rows, colours)}</div>'
         f'<table class="reaping">{head}{"".join(lines)}</table></section>'
     )

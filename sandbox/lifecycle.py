@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sandbox.model import ProcessEvent, RunResult, Sample
 from sandbox.recorder import ORPHAN
@@ -17,9 +17,16 @@ from sandbox.recorder import ORPHAN
 # Who reaped a process: its parent; the adopter (PID 1, or a child subreaper), its parent
 # having died first; or one of them, as the parent died (too close to tell).
 BY_PARENT, BY_ADOPTER, BY_EITHER = "parent", "adopter", "parent or adopter"
+# ... or the kernel, as the container's PID 1 died: it kills every other process of the
+# PID namespace with SIGKILL and reaps them all (`docker stop`, under any PID 1).
+BY_TEARDOWN = "the container's end"
+TEARDOWN_S = 1.0  # the SIGKILL deaths this close before PID 1's are that teardown's
 # A reap is its parent's only if seen this long before the parent's exit: the kernel hands
 # a dying parent's children to the adopter microseconds before it sends that exit, so an
 # adopter's reap can come just before it (and the recorder sees a reap a little late).
+# Closer than that, it is the adopter's where the parent was killed by a signal (a parent
+# dying of one was not waiting for its children: zombie and zombie-flood's culprits), and
+# counted apart where it exited by itself (a shell's `wait`, then its exit).
 CLOSE_S = 0.001
 
 
@@ -34,7 +41,7 @@ class Reap:
     exited_s: float
     reapable_s: float  # its exit, or for an orphan its parent's death, whichever came later
     reaped_s: float
-    by: str  # BY_PARENT or BY_ADOPTER
+    by: str  # BY_PARENT, BY_ADOPTER, BY_EITHER or BY_TEARDOWN
 
     @property
     def latency_s(self) -> float:
@@ -68,7 +75,31 @@ def lifecycle(events: Iterable[ProcessEvent]) -> Lifecycle:
     # Every exit, known before the reaps are read: a reap just before its parent's exit
     # may be the adopter's (CLOSE_S).
     died = {(e.container, e.host_pid): e.at_s for e in ordered if e.kind == "exit"}
+    killed = {
+        (e.container, e.host_pid)
+        for e in ordered
+        if e.kind == "exit" and e.detail.startswith("killed by")
+    }
     by_pid: dict[tuple[int, int], Key] = {}  # (container, PID in it) -> its key
+    ends = {e.container: e.at_s for e in ordered if e.kind == "exit" and e.pid == 1}
+    teardown = {  # from the first SIGKILL death of the end's burst, to the end
+        box: (
+            min(
+                (
+                    e.at_s
+                    for e in ordered
+                    if e.container == box
+                    and e.kind == "exit"
+                    and e.detail == "killed by SIGKILL"
+                    and end - TEARDOWN_S <= e.at_s <= end
+                ),
+                default=end,
+            )
+            - CLOSE_S,
+            end + CLOSE_S,
+        )
+        for box, end in ends.items()
+    }
     reaps: list[Reap] = []
     forks = execs = 0
     zombies, peak, peak_at = set(), 0, 0.0
@@ -87,7 +118,9 @@ def lifecycle(events: Iterable[ProcessEvent]) -> Lifecycle:
             zombies.add(key)
         elif e.kind == "reap":
             zombies.discard(key)
-            reaps.append(_reap(e, key, exited, died, parent[key]))
+            reap = _reap(e, key, exited, died, parent[key], parent[key] in killed)
+            start, end = teardown.get(e.container, (math.inf, math.inf))
+            reaps.append(replace(reap, by=BY_TEARDOWN) if start <= e.at_s <= end else reap)
         if len(zombies) > peak:
             peak, peak_at = len(zombies), e.at_s
     return Lifecycle(
@@ -102,16 +135,21 @@ def lifecycle(events: Iterable[ProcessEvent]) -> Lifecycle:
 
 
 def _reap(
-    e: ProcessEvent, key: Key, exited: dict[Key, float], died: dict[Key, float], up: Key | None
+    e: ProcessEvent,
+    key: Key,
+    exited: dict[Key, float],
+    died: dict[Key, float],
+    up: Key | None,
+    parent_killed: bool,
 ) -> Reap:
-    """A reap event as a Reap: who reaped it (the recorder marks the certain orphans), and
-    from when it could (an orphan: the later of its exit and its parent's death)."""
+    """A reap event as a Reap: who reaped it (the recorder marks the certain orphans; see
+    CLOSE_S for the rest), and from when it could (an orphan: from its parent's death)."""
     exit_s = exited.get(key, e.at_s)
     death = died.get(up) if up is not None else None
     if e.detail == ORPHAN:
         by = BY_ADOPTER
     elif death is not None and e.at_s > death - CLOSE_S:
-        by = BY_EITHER
+        by = BY_ADOPTER if parent_killed else BY_EITHER
     else:
         by = BY_PARENT
     reapable = max(exit_s, death) if by == BY_ADOPTER and death is not None else exit_s
@@ -163,7 +201,9 @@ def counts_line(life: Lifecycle, lost: int | None = None) -> str:
     """`12 forks, 3 execs, 12 exits, 12 reaps (10 by PID 1 or a subreaper), ...`."""
     adopted = len(life.reaped_by(BY_ADOPTER))
     either = len(life.reaped_by(BY_EITHER))
+    ended = len(life.reaped_by(BY_TEARDOWN))
     close = f", {either:,} as their parent died" if either else ""
+    close += f", {ended:,} as the container ended" if ended else ""
     line = (
         f"{life.forks:,} forks, {life.execs:,} execs, {life.exits:,} exits, "
         f"{len(life.reaps):,} reaps ({adopted:,} by PID 1 or a subreaper{close}), "
@@ -182,6 +222,7 @@ class Reaping:
     adopter: tuple[float, ...]  # latencies (s) of reaps by PID 1 or a subreaper, sorted
     parent: tuple[float, ...]  # ... by the process's own parent
     either: int  # reaped as the parent died: by whom, too close to tell
+    teardown: int  # reaped by the kernel as the container's PID 1 died
     unreaped: int  # exited and still zombies when their run's recording stopped
     peak_zombies: int  # the most zombies at once in one of the runs
 
@@ -203,6 +244,7 @@ def reaping(runs: Iterable[tuple[str, RunResult]]) -> list[Reaping]:
                 adopter=tuple(sorted(r.latency_s for r in reaps if r.by == BY_ADOPTER)),
                 parent=tuple(sorted(r.latency_s for r in reaps if r.by == BY_PARENT)),
                 either=sum(1 for r in reaps if r.by == BY_EITHER),
+                teardown=sum(1 for r in reaps if r.by == BY_TEARDOWN),
                 unreaped=sum(life.unreaped for life in lives),
                 peak_zombies=max((life.peak_zombies for life in lives), default=0),
             )

@@ -399,6 +399,7 @@ def test_runs_recorded_before_the_recorder_say_their_reaps_are_not_timed(
 
 
 @pytest.mark.docker
+@pytest.mark.usefixtures("recording")
 def test_10000_zombies_are_recorded_whole_and_their_report_renders(
     browser: Chromium, engine: Engine, image_ref: str, tmp_path: Path
 ) -> None:

@@ -33,7 +33,9 @@ FLOOD = find("zombie-flood")
 
 
 @pytest.fixture(scope="module", params=["tini", "noreap"])
-def burst(request: pytest.FixtureRequest, engine: Engine, image_ref: str) -> RunResult:
+def burst(
+    request: pytest.FixtureRequest, engine: Engine, image_ref: str, recording: None
+) -> RunResult:
     result = run_scenario(engine, image_ref, FLOOD, get_init(request.param), children=BURST)
     assert result.ok, render_run(result, FLOOD)
     return result
@@ -92,7 +94,8 @@ def test_the_timeline_is_exact(burst: RunResult) -> None:
     assert len(curve) <= 2001
 
 
-def test_the_recording_process_ends_with_its_controller(tmp_path: object) -> None:
+@pytest.mark.usefixtures("recording")
+def test_the_recording_process_ends_with_its_controller() -> None:
     """A controller killed with SIGKILL leaves no recording process behind: its pipe
     closes, and the recorder ends."""
     code = (
@@ -124,6 +127,7 @@ def _state(pid: int) -> str:
         return ""
 
 
+@pytest.mark.usefixtures("recording")
 def test_a_recorder_that_is_stopped_at_once_hands_over_nothing() -> None:
     recorder = Recorder(origin=time.monotonic())
     recorder.follow("f" * 64, 1)
@@ -132,6 +136,7 @@ def test_a_recorder_that_is_stopped_at_once_hands_over_nothing() -> None:
     assert recording.how.startswith("the kernel's process-events connector")
 
 
+@pytest.mark.usefixtures("recording")
 def test_one_recording_process_serves_every_box_of_a_controller() -> None:
     first, second = Recorder(origin=time.monotonic()), Recorder(origin=time.monotonic())
     assert first.pid == second.pid

@@ -114,17 +114,47 @@ def test_reaps_are_told_apart_and_timed_from_when_they_could_be() -> None:
     assert (life.peak_zombies, life.peak_at_s) == (2, 2.0)  # 12, and the killed parent
 
 
-def test_a_reap_just_before_or_after_the_parent_s_death_is_either_s() -> None:
+def test_a_reap_at_the_death_of_a_killed_parent_is_the_adopter_s() -> None:
     """The kernel hands the children over microseconds before it sends the parent's exit:
-    a reap seen within CLOSE_S of it may be the adopter's as well as the parent's."""
+    a reap seen within CLOSE_S of a parent killed by a signal is the adopter's."""
     for at in (1.9995, 2.0003):
         events = (*EVENTS[:-2], event(at, "reap", 12, 10))
         (close,) = [r for r in lifecycle.lifecycle(events).reaps if r.pid == 12]
-        assert close.by == lifecycle.BY_EITHER
-        assert close.reapable_s == 0.5  # its own exit: who could reap it is not known
+        assert close.by == lifecycle.BY_ADOPTER and close.reapable_s == 2.0
     early = (*EVENTS[:-2], event(2.0 - 2 * lifecycle.CLOSE_S, "reap", 12, 10))
     (before,) = [r for r in lifecycle.lifecycle(early).reaps if r.pid == 12]
     assert before.by == lifecycle.BY_PARENT
+
+
+def test_a_reap_at_the_exit_of_a_parent_that_exited_by_itself_is_either_s() -> None:
+    events = (
+        event(0.1, "exec", 10, 0, "sh -c job & wait"),
+        event(0.2, "fork", 11, 10),
+        event(1.0, "exit", 11, 10, "exit 0"),
+        event(1.0004, "reap", 11, 10),  # the shell's wait, then its exit: or the adopter?
+        event(1.0005, "exit", 10, 0, "exit 0"),
+    )
+    (close,) = lifecycle.lifecycle(events).reaps
+    assert close.by == lifecycle.BY_EITHER
+    assert close.reapable_s == 1.0  # its own exit: who could reap it is not known
+
+
+def test_reaps_as_pid_1_dies_are_the_container_s_end() -> None:
+    """`docker stop`: the kernel kills the namespace's processes with SIGKILL and reaps them
+    as PID 1 dies, whatever PID 1 it is."""
+    events = (
+        event(0.0, "exec", 1, 0, "/usr/bin/python3 /usr/local/sbin/noreap"),
+        event(0.1, "exec", 7, 0, "python3 test.py"),
+        event(0.2, "fork", 8, 7),
+        event(0.3, "exit", 8, 7, "exit 0"),  # a zombie noreap would never reap
+        event(5.0, "exit", 7, 0, "killed by SIGKILL"),
+        event(5.0004, "reap", 8, 7),
+        event(5.0006, "reap", 7, 0),
+        event(5.001, "exit", 1, 0, "killed by SIGKILL"),
+    )
+    life = lifecycle.lifecycle(events)
+    assert [r.by for r in life.reaps] == [lifecycle.BY_TEARDOWN] * 2
+    assert "2 as the container ended" in lifecycle.counts_line(life)
 
 
 def test_zombies_never_reaped_are_counted() -> None:
