@@ -24,46 +24,12 @@ Sample output (2-core machine; see README.md, Benchmark):
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import catalogue  # beside this file (the script's folder is on sys.path)
 import snapshots
-from figures import as_json, table
-
-from sandbox import image
-from sandbox.engine import Engine
-from sandbox.errors import SandboxError
-
-BENCH_JSON = Path("bench.json")
-
-
-def main() -> int:
-    try:
-        engine = Engine.connect()
-        ref = image.image_ref()
-        if engine.image_id(ref) is None:
-            print(f"bench: no image {ref}: run `make image` first", file=sys.stderr)
-            return 2
-        if shutil.which("docker") is None:
-            print("bench: the docker CLI is needed for the floor (a bare `docker run`)")
-            return 2
-        print(catalogue.host_load("before"))
-        figures = catalogue.measure(engine, ref) + snapshots.measure(engine, ref)
-        print(catalogue.host_load("after"))
-    except SandboxError as exc:
-        print(f"bench: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except (AssertionError, subprocess.CalledProcessError) as exc:  # a run, or make, failed
-        print(f"bench: {exc}", file=sys.stderr)
-        return 1
-    print(table(figures))
-    BENCH_JSON.write_text(as_json(figures))
-    print(f"wrote {BENCH_JSON}")
-    return 1 if any(f.missed for f in figures) else 0
-
+from figures import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run("bench", catalogue.measure, snapshots.measure, json_to=Path("bench.json")))

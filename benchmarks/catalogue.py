@@ -26,12 +26,10 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import psutil
-from figures import Figure, table, timed  # beside this file (the script's folder is on sys.path)
+from figures import Figure, run, timed  # beside this file (the script's folder is on sys.path)
 
 from sandbox import image
 from sandbox.engine import Engine
-from sandbox.errors import SandboxError
 from sandbox.inits import get_init
 from sandbox.matrix import run_matrix
 from sandbox.model import RunResult
@@ -52,9 +50,7 @@ THROWAWAY = f"process-sandbox-bench:cold-{os.getpid()}"
 
 def measure(engine: Engine, ref: str) -> list[Figure]:
     """The figures, in the order the table shows them; `ref` is the 3.11 image."""
-    docker = shutil.which("docker")
-    if docker is None:
-        raise RuntimeError("the docker CLI is needed for the floor (a bare `docker run`)")
+    docker = shutil.which("docker") or "docker"  # figures.run has checked it is there
     bare = Figure(
         "bare docker run --rm --network none IMAGE true",
         timed(lambda: _run([docker, "run", "--rm", "--network", "none", ref, "true"]), ROUNDS),
@@ -220,37 +216,8 @@ def _run(argv: list[str]) -> None:
     subprocess.run(argv, check=True, capture_output=True)
 
 
-def host_load(when: str) -> str:
-    """The machine's state, for the reader: the engine is shared, and the host's table reads
-    scan every process of the machine (another session's 10,000 zombies slow them)."""
-    load = os.getloadavg()[0]
-    return f"host {when}: {len(psutil.pids())} processes, load average {load:.1f} (1 min)"
-
-
 def main() -> int:
-    try:
-        engine = Engine.connect()
-        ref = image.image_ref()
-        if engine.image_id(ref) is None:
-            print(f"catalogue: no image {ref}: run `make image` first", file=sys.stderr)
-            return 2
-        if shutil.which("docker") is None:
-            print(
-                "catalogue: the docker CLI is needed for the floor (a bare `docker run`)",
-                file=sys.stderr,
-            )
-            return 2
-        print(host_load("before"))
-        figures = measure(engine, ref)
-        print(host_load("after"))
-    except SandboxError as exc:
-        print(f"catalogue: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except (AssertionError, subprocess.CalledProcessError) as exc:  # a run, or make, failed
-        print(f"catalogue: {exc}", file=sys.stderr)
-        return 1
-    print(table(figures))
-    return 1 if any(f.missed for f in figures) else 0
+    return run("catalogue", measure)
 
 
 if __name__ == "__main__":

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from sandbox import image
+from sandbox.engine import Engine
+from sandbox.errors import SandboxError
+
+Measure = Callable[[Engine, str], list["Figure"]]  # the engine, the 3.11 image -> figures
 
 
 @dataclass(frozen=True)
@@ -89,3 +102,39 @@ def as_json(figures: Iterable[Figure]) -> str:
 
 def _amount(value: float, unit: str) -> str:
     return f"{value:.0f} {unit}" if unit == "MB" else f"{value:.2f} {unit}"
+
+
+def run(name: str, *sections: Measure, json_to: Path | None = None) -> int:
+    """A benchmark script's main: the engine, the image and the docker CLI (the floors'
+    `docker run`), then each section's figures as a table (and in `json_to`); the exit
+    status: 0, 1 if a goal was missed or a run failed, 2 if something is missing."""
+    try:
+        engine = Engine.connect()
+        ref = image.image_ref()
+        if engine.image_id(ref) is None:
+            print(f"{name}: no image {ref}: run `make image` first", file=sys.stderr)
+            return 2
+        if shutil.which("docker") is None:
+            print(f"{name}: the docker CLI is needed for the floors", file=sys.stderr)
+            return 2
+        print(host_load("before"))
+        figures = [figure for measure in sections for figure in measure(engine, ref)]
+        print(host_load("after"))
+    except SandboxError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except (AssertionError, subprocess.CalledProcessError) as exc:  # a run, or make, failed
+        print(f"{name}: {exc}", file=sys.stderr)
+        return 1
+    print(table(figures))
+    if json_to is not None:
+        json_to.write_text(as_json(figures))
+        print(f"wrote {json_to}")
+    return 1 if any(f.missed for f in figures) else 0
+
+
+def host_load(when: str) -> str:
+    """The machine's state, for the reader: the engine is shared, and the host's table reads
+    scan every process of the machine (another session's 10,000 zombies slow them)."""
+    load = os.getloadavg()[0]
+    return f"host {when}: {len(psutil.pids())} processes, load average {load:.1f} (1 min)"

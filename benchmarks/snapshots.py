@@ -35,12 +35,12 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from figures import Figure, table
+from figures import Figure, run
 
-from sandbox import image, proctable
+from sandbox import proctable
 from sandbox.confine import Limits, Staging, resolve
 from sandbox.engine import LABEL, Engine
-from sandbox.errors import SandboxError, ScenarioError
+from sandbox.errors import ScenarioError
 from sandbox.inits import get_init
 from sandbox.lab import ENVIRONMENT, HELPER_DIR, LINE_BUFFER, PROBE
 from sandbox.leftovers import CONTROLLER_LABEL, this_controller
@@ -243,9 +243,9 @@ def _alternating(
     floors: list[float] = []
     actions: list[float] = []
     for _ in range(ROUNDS):
-        for run, samples in ((floor, floors), (action, actions)):
+        for step, samples in ((floor, floors), (action, actions)):
             start = time.perf_counter()
-            run()
+            step()
             samples.append(time.perf_counter() - start)
     return tuple(floors), tuple(actions)
 
@@ -279,15 +279,7 @@ def main() -> int:
     if sys.argv[1:2] == [CONTROLLER]:
         _controller(sys.argv[2], int(sys.argv[3]))
         return 0
-    try:
-        engine = Engine.connect()
-        ref = image.image_ref()
-        figures = measure(engine, ref)
-    except SandboxError as exc:
-        print(f"snapshots: {exc}", file=sys.stderr)
-        return exc.exit_code
-    print(table(figures))
-    return 1 if any(f.missed for f in figures) else 0
+    return run("snapshots", measure)
 
 
 if __name__ == "__main__":

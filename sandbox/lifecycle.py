@@ -101,7 +101,7 @@ def lifecycle(events: Iterable[ProcessEvent]) -> Lifecycle:
         for box, end in ends.items()
     }
     reaps: list[Reap] = []
-    forks = execs = 0
+    forks = execs = exits = 0
     zombies, peak, peak_at = set(), 0, 0.0
     for e in ordered:
         key = (e.container, e.host_pid)
@@ -114,6 +114,7 @@ def lifecycle(events: Iterable[ProcessEvent]) -> Lifecycle:
         elif e.kind == "exec":
             execs += 1
         elif e.kind == "exit":
+            exits += 1
             exited[key] = e.at_s
             zombies.add(key)
         elif e.kind == "reap":
@@ -126,7 +127,7 @@ def lifecycle(events: Iterable[ProcessEvent]) -> Lifecycle:
     return Lifecycle(
         forks=forks,
         execs=execs,
-        exits=sum(1 for e in ordered if e.kind == "exit"),
+        exits=exits,
         reaps=tuple(reaps),
         unreaped=len(zombies),
         peak_zombies=peak,

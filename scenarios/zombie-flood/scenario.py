@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from sandbox.inits import REAP_WINDOW_S
@@ -173,7 +174,7 @@ def drive(lab: Lab) -> None:
             " ".join(f"{at:.3f}s:{len(pids)}" for at, pids, _ in samples),
         )
         output = job.wait_for_output(lambda text: text.count("子") >= children)
-        sampled_growth = growth_holds(samples, parent, children)
+        growth = growth_holds(samples, parent, children)  # sampled
         printed = output.count("子")
         lab.fact("children_printed", printed)
 
@@ -295,7 +296,7 @@ def drive(lab: Lab) -> None:
             and find(last, parent) is None,
             stay_detail,
         )
-        sampled = (gone and all_gone is not None and all_gone <= INIT_REAP_S, reap_detail)
+        reaping = (gone and all_gone is not None and all_gone <= INIT_REAP_S, reap_detail)
         box.capture(
             "after killing the culprit" if gone else "after kill -TERM 1 (the culprit lives on)",
             "ps -eo pid,ppid,stat,args",
@@ -303,38 +304,62 @@ def drive(lab: Lab) -> None:
         box.sample()  # the timeline ends on the table the learner last saw
     # The recorder's events (once the box is closed) time every exit and reap exactly;
     # the table, read every few hundred ms with 1,000 zombies in it, only brackets them.
-    holds, detail = recorded_growth(lab, parent, children) or sampled_growth
+    culprit = Culprit.heard(lab, parent)
+    if culprit is not None:
+        growth = recorded_growth(culprit, children)
+        reaping = recorded_reaps(culprit, adopter_is)
+        for kind in ("fork", "exit", "reap"):  # held against children_printed
+            lab.fact(f"children_{kind}s_recorded", culprit.count(kind))
+    holds, detail = growth
     lab.check(
         "zombies-pile-up",
         holds and printed == children,
         f"{detail}; {printed:,} children printed 子",
     )
-    holds, detail = recorded_reaps(lab, parent, adopter_is) or sampled
+    holds, detail = reaping
     lab.check("init-reaps-the-orphans", holds, detail)
-    record_children(lab, parent)
 
 
-def culprit_children(events: list[ProcessEvent], parent: int) -> set[int]:
-    """The host PIDs of what `parent` forked once it was flood.py (under `none` it is PID 1,
-    whose shell forked a few commands before it became flood.py)."""
-    became = min(
-        (e.at_s for e in events if e.kind == "exec" and e.pid == parent and SCRIPT in e.detail),
-        default=0.0,
-    )
-    return {e.host_pid for e in events if e.kind == "fork" and e.ppid == parent and e.at_s > became}
+@dataclass(frozen=True)
+class Culprit:
+    """What the recorder heard of the culprit and its children, in the run's one box."""
+
+    pid: int
+    children: frozenset[int]  # host PIDs of what it forked once it was flood.py
+    death: float | None  # its exit, if it died
+    events: tuple[ProcessEvent, ...]  # the box's
+
+    @classmethod
+    def heard(cls, lab: Lab, pid: int) -> Culprit | None:
+        """From the box's recorded events (None where there were none). Under `none` the
+        culprit is PID 1, whose shell forked a few commands before it became flood.py."""
+        if not lab.events:
+            return None
+        events = tuple(e for e in lab.events if e.container == 1)
+        became = min(
+            (e.at_s for e in events if e.kind == "exec" and e.pid == pid and SCRIPT in e.detail),
+            default=0.0,
+        )
+        children = frozenset(
+            e.host_pid for e in events if e.kind == "fork" and e.ppid == pid and e.at_s > became
+        )
+        death = next((e.at_s for e in events if e.kind == "exit" and e.pid == pid), None)
+        return cls(pid, children, death, events)
+
+    def of_children(self, kind: str) -> list[ProcessEvent]:
+        """The children's events of `kind` (fork, exit, reap), in time order."""
+        return [e for e in self.events if e.kind == kind and e.host_pid in self.children]
+
+    def count(self, kind: str) -> int:
+        return len({e.host_pid for e in self.of_children(kind)})
 
 
-def recorded_growth(lab: Lab, parent: int, children: int) -> tuple[bool, str] | None:
+def recorded_growth(culprit: Culprit, children: int) -> tuple[bool, str]:
     """Whether the recorder saw the zombies pile up: each of the `children` exited, the
-    count of zombies rising by one each time, none reaped while `parent` lived; None
-    where there was no recorder."""
-    if not lab.events:
-        return None
-    events = [e for e in lab.events if e.container == 1]
-    forked = culprit_children(events, parent)
-    death = next((e.at_s for e in events if e.kind == "exit" and e.pid == parent), math.inf)
-    exits = sorted(e.at_s for e in events if e.kind == "exit" and e.host_pid in forked)
-    early = [e for e in events if e.kind == "reap" and e.host_pid in forked and e.at_s < death]
+    count of zombies rising by one each time, none reaped while the culprit lived."""
+    death = math.inf if culprit.death is None else culprit.death
+    exits = sorted(e.at_s for e in culprit.of_children("exit"))
+    early = [e for e in culprit.of_children("reap") if e.at_s < death]
     problems = []
     if len(exits) != children or (exits and exits[-1] >= death):
         problems.append(f"{len(exits):,} of {children:,} children exited while it lived")
@@ -346,45 +371,30 @@ def recorded_growth(lab: Lab, parent: int, children: int) -> tuple[bool, str] | 
     return not problems, f"recorded: the zombie count rose {rise}; " + (
         "; ".join(problems)
         if problems
-        else f"every one a child of the living parent {parent}, none reaped while it lived"
+        else f"every one a child of the living parent {culprit.pid}, none reaped while it lived"
     )
 
 
-def recorded_reaps(lab: Lab, parent: int, adopter_is: str) -> tuple[bool, str] | None:
-    """Whether the recorder saw every child of `parent` reaped within INIT_REAP_S of the
-    parent's death, and what it saw; None where there was no recorder."""
-    if not lab.events:
-        return None
-    events = [e for e in lab.events if e.container == 1]
-    children = culprit_children(events, parent)
-    death = next((e.at_s for e in events if e.kind == "exit" and e.pid == parent), None)
-    if death is None:
+def recorded_reaps(culprit: Culprit, adopter_is: str) -> tuple[bool, str]:
+    """Whether the recorder saw every child reaped within INIT_REAP_S of the culprit's
+    death, and what it saw."""
+    children = len(culprit.children)
+    if culprit.death is None:
         return False, (
-            f"recorded: the culprit (PID {parent}) never died, so its {len(children):,} "
+            f"recorded: the culprit (PID {culprit.pid}) never died, so its {children:,} "
             "zombies were never orphaned"
         )
-    late = sorted(e.at_s - death for e in events if e.kind == "reap" and e.host_pid in children)
-    if len(late) < len(children):
+    late = sorted(e.at_s - culprit.death for e in culprit.of_children("reap"))
+    if len(late) < children:
         return False, (
-            f"recorded: {len(late):,} of the {len(children):,} zombies were reaped after the "
+            f"recorded: {len(late):,} of the {children:,} zombies were reaped after the "
             f"culprit's death, by the end of the run: {adopter_is} does not wait for orphans"
         )
     return late[-1] <= INIT_REAP_S, (
-        f"recorded: all {len(children):,} zombies were reaped within {late[-1] * 1000:.1f} ms "
+        f"recorded: all {children:,} zombies were reaped within {late[-1] * 1000:.1f} ms "
         f"of the culprit's death (half within {late[len(late) // 2] * 1000:.1f} ms): "
         f"{adopter_is} adopted them and waited for them"
     )
-
-
-def record_children(lab: Lab, parent: int) -> None:
-    """What the recorder heard of the culprit's children, to hold against what the script
-    printed (children_printed): forks, exits and reaps, each as counted by the kernel."""
-    if not lab.events:
-        return
-    forked = culprit_children([e for e in lab.events if e.container == 1], parent)
-    for kind in ("fork", "exit", "reap"):
-        seen = {e.host_pid for e in lab.events if e.kind == kind and e.host_pid in forked}
-        lab.fact(f"children_{kind}s_recorded", len(seen))
 
 
 # Where a check holds under every mode.

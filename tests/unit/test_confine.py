@@ -7,14 +7,17 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from sandbox import cli, confine
 from sandbox.confine import DEFAULT_LIMITS, Limits, Staging, parse_memory, parse_pids, resolve
+from sandbox.engine import Engine
 from sandbox.errors import DeclarationError, UsageError
-from sandbox.inits import INITS
-from sandbox.scenario import load
+from sandbox.inits import INITS, get_init
+from sandbox.runner import CHILD_HEADROOM, lab_for
+from sandbox.scenario import find, load
 
 
 @pytest.mark.parametrize(
@@ -145,13 +148,6 @@ def test_a_staging_left_open_is_removed_when_the_controller_exits() -> None:
 
 
 def test_a_number_of_children_raises_the_pids_limit_and_nothing_else_does() -> None:
-    from typing import cast
-
-    from sandbox.engine import Engine
-    from sandbox.inits import get_init
-    from sandbox.runner import CHILD_HEADROOM, lab_for
-    from sandbox.scenario import find
-
     nobody = cast(Engine, None)  # a Lab touches the engine only when it opens a box
 
     def pids(name: str, children: int | None = None, limits: Limits | None = None) -> int | None:
