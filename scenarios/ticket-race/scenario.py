@@ -23,6 +23,7 @@ from sandbox.scenario import Scenario, everywhere, expect
 CLIENTS = 100  # for i in range(100): #模拟并发100个客户端抢票
 START = '{"count":1}'  # 文件db的内容为:{"count":1}, as the folder's db.txt holds it
 SOLD_OUT = '{"count": 0}'  # what json.dump writes back once a ticket is taken
+STILL_WITHIN_S = 5.0  # for a ps that catches the clients at the lock still (queue_at_the_lock)
 
 # Prints in the container are line-buffered (sandbox/linebuffer.py): each line is one write,
 # which a pipe never splits. Counted over the whole output all the same, in any order.
@@ -157,16 +158,40 @@ def searched(output: str) -> int:
     return len(REMAINING.findall(output)) + len(FAILED_IN_SEARCH.findall(output))
 
 
+# A row of `ps -eo stat,wchan:20,args | sort | uniq -c`.
+UNIQ_ROW = re.compile(r"^ *\d+ (?P<stat>\S+) +(?P<wchan>\S+) +(?P<args>.*)$", re.MULTILINE)
+
+
+def still(output: str) -> bool:
+    """Whether this ps caught every with_lock.py process still: main waiting in do_wait,
+    none asleep with no wchan (S -) or running with one (R hrtimer_nanosleep).
+
+    ps reads a process's state, then its wchan: two reads, microseconds apart. A process
+    that goes to sleep or wakes between them (the client holding the lock, every 0.1 s;
+    main, at each client's end) shows one without the other: in 2 of 300 pictures here,
+    and 1 of 600; main alone, 1 read in 3,000.
+    """
+    rows = [r for r in UNIQ_ROW.finditer(output) if r["args"] == "python3 with_lock.py"]
+    moving = [r for r in rows if r["stat"].startswith("R") != (r["wchan"] == "-")]
+    return not moving and sum(r["wchan"] == "do_wait" for r in rows) == 1
+
+
 def queue_at_the_lock(box: Box, job: Job) -> None:
     """Once every client is past search(), show where they are.
 
     A picture, not a check: ps reads the clients one after another, not at one instant.
     Typed, not captured as a snapshot: the framework compares a snapshot's table read inside
-    with one read from the host a moment later, and a client ends every 0.1 s here.
+    with one read from the host a moment later, and a client ends every 0.1 s here. Typed
+    again, as a learner would, while it catches a process between its reads (see still());
+    the queue lasts some 30 s, so 5 s is ample.
     """
     job.wait_for_output(lambda output: searched(output) == CLIENTS)
-    box.lab.say("the clients at the lock")
-    box.type("ps -eo stat,wchan:20,args | sort | uniq -c")
+    box.type_until(
+        "ps -eo stat,wchan:20,args | sort | uniq -c",
+        still,
+        STILL_WITHIN_S,
+        note="the clients at the lock",
+    )
 
 
 def with_lock(lab: Lab) -> None:
