@@ -4,8 +4,8 @@ Most modes are a container command whose first process is PID 1, with the scenar
 started beside it by `docker exec`. Two need more than a command:
 
 - `none`: Docker's default, the scenario's own script is PID 1. PID 1 starts as a shell
-  that waits for the run's first job and then becomes it (exec); its output is the
-  container's own, and the container ends with it.
+  that waits for the run's first job and then becomes it (exec), alone in the container;
+  its output is the container's own, and the container ends with it.
 - `tini-subreaper`: tini is not PID 1 but a registered child subreaper under a PID 1 that
   never reaps. Orphans go to the nearest subreaper among their ancestors, so the jobs must
   be tini's descendants, which `docker exec` processes never are: a job server under tini
@@ -18,12 +18,21 @@ from dataclasses import dataclass
 
 from sandbox.errors import UsageError
 
-# What PID 1 runs under `none` until the first job comes; then it becomes that job.
+# What PID 1 runs under `none` until the first job comes; then it becomes that job. The
+# job comes through a FIFO from a shell that `docker exec` starts (Box.start), with that
+# shell's PID: PID 1 becomes the job only once the shell is gone (its /proc entry goes when
+# it is reaped, after its pid is given back), so that the job starts alone, as after
+# `docker run IMAGE job`. Without the wait the shell was still there as the job started in
+# 6 of 60 runs here, and now and then held one of pid-exhaustion's 32 pids. A wait of a
+# few milliseconds at most, with builtins only: a forked `sleep` would be PID 1's child.
 PID1_QUEUE = "/run/sandbox/pid1"
+_QUEUE_MADE = f"mkdir -p {PID1_QUEUE.rsplit('/', 1)[0]}; mkfifo {PID1_QUEUE} 2>/dev/null"
 _AWAIT_FIRST_JOB = (
-    f"mkdir -p {PID1_QUEUE.rsplit('/', 1)[0]}; mkfifo {PID1_QUEUE} 2>/dev/null; "
-    f'read -r job < {PID1_QUEUE}; echo "[1] $$"; eval "exec $job"'
+    f"{_QUEUE_MADE}; read -r writer job < {PID1_QUEUE}; "
+    'while [ -e "/proc/$writer" ]; do :; done; echo "[1] $$"; eval "exec $job"'
 )
+# The shell that `docker exec` starts to hand PID 1 its job ($SANDBOX_JOB).
+DELIVER_FIRST_JOB = f'{_QUEUE_MADE}; printf "%s %s\\n" "$$" "$SANDBOX_JOB" > {PID1_QUEUE}'
 JOBS_SERVER = "/opt/sandbox/jobs.py"
 
 

@@ -24,7 +24,7 @@ from sandbox import proctable
 from sandbox.confine import DEFAULT_LIMITS, Limits, Staging
 from sandbox.engine import Engine, ExecResult
 from sandbox.errors import ConditionTimeout, SandboxError, ScenarioError
-from sandbox.inits import JOBS_SERVER, PID1_QUEUE, InitMode
+from sandbox.inits import DELIVER_FIRST_JOB, JOBS_SERVER, InitMode
 from sandbox.model import Process, ProcessEvent, Sample, Snapshot
 from sandbox.recorder import Recorder, RecorderUnavailable
 from sandbox.waiting import Timeout, wait_until
@@ -520,11 +520,7 @@ class Box:
         engine, mode = self.lab.engine, self.lab.init.jobs
         if mode == "pid1" and not self.jobs:
             self.lab.write(f"$ {command}    # as PID 1: docker run IMAGE {command}\n")
-            self._shell_run(
-                f"mkdir -p {PID1_QUEUE.rsplit('/', 1)[0]}; mkfifo {PID1_QUEUE} 2>/dev/null; "
-                f'printf "%s\\n" "$SANDBOX_JOB" > {PID1_QUEUE}',
-                command,
-            )
+            self._shell_run(DELIVER_FIRST_JOB, command)
             stream: Iterator[bytes] = engine.output(self.container_id)
             status: Callable[[], int] = lambda: engine.wait(self.container_id)  # noqa: E731
         else:
