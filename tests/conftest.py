@@ -20,11 +20,12 @@ from sandbox import image, provision
 from sandbox.engine import LABEL, Engine
 from sandbox.errors import EngineUnavailable, ImageError
 from sandbox.inits import INITS, get_init
+from sandbox.lab import Lab
 from sandbox.matrix import run_matrix
-from sandbox.model import RunResult
+from sandbox.model import Process, RunResult
 from sandbox.recorder import Recorder, RecorderUnavailable
 from sandbox.runner import SESSION, run_scenario
-from sandbox.scenario import Scenario, find
+from sandbox.scenario import Scenario, expect, find
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 os.environ["SANDBOX_SESSION"] = SESSION  # the CLI runs the tests start join this session
@@ -135,6 +136,38 @@ def run_own_script(script: Path, *args: str) -> tuple[subprocess.CompletedProces
         "run", str(script), *args, "--json", str(out), "--results", str(results), timeout=180
     )
     return done, json.loads(out.read_text()) if out.exists() else None
+
+
+def rows(table: tuple[Process, ...]) -> set[tuple[int, int, str]]:
+    """A table as (PID, PPID, command) rows: what every route of reading it must agree on."""
+    return {(p.pid, p.ppid, p.cmd) for p in table}
+
+
+def run_reads(
+    engine: Engine,
+    image_ref: str,
+    directory: Path,
+    drive: Callable[[Lab], None],
+    *,
+    name: str,
+    summary: str,
+    timeout_s: float,
+) -> RunResult:
+    """Run `drive`, which reads a box's table by several routes and checks `read`, as a
+    one-off scenario (its files in `directory`) under noreap; the run must be ok."""
+    declared = Scenario(
+        name=name,
+        title="test",
+        summary=summary,
+        explanation="",
+        expectations=(expect("read", "the views are read", noreap=True),),
+        drive=drive,
+        timeout_s=timeout_s,
+        directory=directory,
+    )
+    result = run_scenario(engine, image_ref, declared, get_init("noreap"))
+    assert result.ok, (result.error, result.checks)
+    return result
 
 
 def _unavailable(reason: str) -> NoReturn:

@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import rows, run_reads
 
 from sandbox.engine import Engine
-from sandbox.inits import get_init
 from sandbox.lab import Lab
 from sandbox.model import Process
 from sandbox.proctable import compare, read_host, without_helpers, zombies
-from sandbox.runner import HOST_CHECK, run_scenario
-from sandbox.scenario import Scenario, expect
+from sandbox.runner import HOST_CHECK
 
 ZOMBIES = 500
 NAME = "z) (1"  # a name `ps` and /proc/<pid>/stat put in parentheses
@@ -33,10 +32,6 @@ print("forked", flush=True)
 time.sleep(1000)
 """
 PS = ["ps", "-eo", "pid=,ppid=,stat=,args="]
-
-
-def rows(table: tuple[Process, ...]) -> set[tuple[int, int, str]]:
-    return {(p.pid, p.ppid, p.cmd) for p in table}
 
 
 @pytest.mark.usefixtures("no_leftovers")
@@ -56,18 +51,15 @@ def test_every_route_reads_the_zombies_alike(
             seen["ps"] = box.run(PS).output
             lab.check("read", True, "every route was read")
 
-    declared = Scenario(
+    result = run_reads(
+        engine,
+        image_ref,
+        tmp_path,
+        drive,
         name="many-zombies",
-        title="test",
         summary=f"{ZOMBIES} zombies read inside and from the host",
-        explanation="",
-        expectations=(expect("read", "the views are read", noreap=True),),
-        drive=drive,
         timeout_s=120,
-        directory=tmp_path,
     )
-    result = run_scenario(engine, image_ref, declared, get_init("noreap"))
-    assert result.ok, (result.error, result.checks)
     assert next(c for c in result.checks if c.name == HOST_CHECK).observed is True
 
     inside: tuple[Process, ...] = seen["inside"]

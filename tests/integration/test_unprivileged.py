@@ -17,16 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import UNPRIVILEGED, unprivileged_python
+from conftest import UNPRIVILEGED, rows, run_reads, unprivileged_python
 
 from sandbox import provision
 from sandbox.engine import Engine
-from sandbox.inits import get_init
 from sandbox.lab import Lab
 from sandbox.model import Process
 from sandbox.proctable import compare, read_host, zombies
-from sandbox.runner import run_scenario
-from sandbox.scenario import Scenario, expect
 
 ROOT = os.geteuid() == 0
 NOBODY = 65534
@@ -85,10 +82,6 @@ def read_unprivileged(container_id: str, init_host_pid: int) -> dict[str, Any]:
     return answer
 
 
-def rows(table: tuple[Process, ...]) -> set[tuple[int, int, str]]:
-    return {(p.pid, p.ppid, p.cmd) for p in table}
-
-
 @pytest.mark.usefixtures("no_leftovers")
 def test_the_host_view_needs_no_root(tmp_path: Path, engine: Engine, image_ref: str) -> None:
     (tmp_path / "zombies.py").write_text(ZOMBIES)
@@ -103,18 +96,15 @@ def test_the_host_view_needs_no_root(tmp_path: Path, engine: Engine, image_ref: 
             seen["root"] = read_host(box.container_id, box.init_host_pid) if ROOT else None
             lab.check("read", True, "the three views were read")
 
-    declared = Scenario(
+    run_reads(
+        engine,
+        image_ref,
+        tmp_path,
+        drive,
         name="unprivileged",
-        title="test",
         summary="reads the host's view as an unprivileged user",
-        explanation="",
-        expectations=(expect("read", "the views are read", noreap=True),),
-        drive=drive,
         timeout_s=60,
-        directory=tmp_path,
     )
-    result = run_scenario(engine, image_ref, declared, get_init("noreap"))
-    assert result.ok, (result.error, result.checks)
 
     answer = seen["unprivileged"]
     uids, gids, groups = answer["ids"]
